@@ -1,0 +1,182 @@
+// The worker <-> host frame codec. The wire format is specified in
+// docs/protocol.md; python/yimmo_host/protocol.py is the other half, and both
+// decode test/golden/frames.json. Pure: no I/O, no imports from the server.
+
+export const PROTOCOL_VERSION = 1;
+export const HEADER_BYTES = 9;
+export const MAX_PAYLOAD = 16 * 1024 * 1024;
+
+export const FrameType = {
+  // host -> worker, stream 0
+  HELLO: 0x01,
+  LOAD_ERROR: 0x02,
+  // worker -> host
+  REQUEST: 0x10,
+  BODY: 0x11,
+  BODY_END: 0x12,
+  BODY_ERROR: 0x13,
+  CREDIT: 0x14,
+  CANCEL: 0x15,
+  FILE_DONE: 0x16,
+  DUMP_STACK: 0x17,
+  // host -> worker
+  HEAD: 0x20,
+  HEAD_END: 0x21,
+  DATA: 0x22,
+  END: 0x23,
+  FILE: 0x24,
+  ABORT: 0x25,
+  CONTINUE: 0x26,
+  WINDOW: 0x27,
+} as const;
+export type FrameTypeCode = (typeof FrameType)[keyof typeof FrameType];
+
+const KNOWN_TYPES = new Set<number>(Object.values(FrameType));
+
+export interface Frame {
+  readonly type: number;
+  readonly stream: number;
+  readonly payload: Buffer;
+}
+
+export class ProtocolError extends Error {}
+
+export function frameHeader(type: number, stream: number, payloadLength: number): Buffer {
+  const header = Buffer.allocUnsafe(HEADER_BYTES);
+  header.writeUInt32BE(payloadLength, 0);
+  header[4] = type;
+  header.writeUInt32BE(stream, 5);
+  return header;
+}
+
+/** A whole frame in one buffer; for small payloads, where one copy beats two writes. */
+export function encodeFrame(type: number, stream: number, payload?: Buffer): Buffer {
+  const length = payload === undefined ? 0 : payload.length;
+  const frame = Buffer.allocUnsafe(HEADER_BYTES + length);
+  frame.writeUInt32BE(length, 0);
+  frame[4] = type;
+  frame.writeUInt32BE(stream, 5);
+  if (payload !== undefined) payload.copy(frame, HEADER_BYTES);
+  return frame;
+}
+
+/** A frame whose payload is latin-1 text, encoded straight into the frame buffer. */
+export function encodeTextFrame(type: number, stream: number, latin1: string): Buffer {
+  const length = latin1.length; // latin-1: one byte per code unit
+  const frame = Buffer.allocUnsafe(HEADER_BYTES + length);
+  frame.writeUInt32BE(length, 0);
+  frame[4] = type;
+  frame.writeUInt32BE(stream, 5);
+  frame.write(latin1, HEADER_BYTES, length, 'latin1');
+  return frame;
+}
+
+export function encodeU32Frame(type: number, stream: number, value: number): Buffer {
+  const frame = Buffer.allocUnsafe(HEADER_BYTES + 4);
+  frame.writeUInt32BE(4, 0);
+  frame[4] = type;
+  frame.writeUInt32BE(stream, 5);
+  frame.writeUInt32BE(value, HEADER_BYTES);
+  return frame;
+}
+
+export interface ResponsePayload {
+  /** Latin-1 `STATUS\0NAME\0VALUE...`, split by parseResponseHead. */
+  readonly head: string;
+  readonly body: Buffer;
+}
+
+/** Payload of HEAD / HEAD_END: u32 head length, the head, then body bytes. */
+export function decodeResponsePayload(payload: Buffer): ResponsePayload {
+  if (payload.length < 4) throw new ProtocolError('response payload shorter than its length prefix');
+  const headLength = payload.readUInt32BE(0);
+  if (4 + headLength > payload.length) throw new ProtocolError('response head longer than its payload');
+  return {
+    head: payload.toString('latin1', 4, 4 + headLength),
+    body: payload.subarray(4 + headLength),
+  };
+}
+
+export function encodeResponsePayload(head: string, body: Buffer): Buffer {
+  const out = Buffer.allocUnsafe(4 + head.length + body.length);
+  out.writeUInt32BE(head.length, 0);
+  out.write(head, 4, head.length, 'latin1');
+  body.copy(out, 4 + head.length);
+  return out;
+}
+
+export interface FileRequest {
+  readonly offset: number;
+  /** Bytes to send, or undefined for "to the end of the file". */
+  readonly count: number | undefined;
+  readonly path: string;
+}
+
+const TO_END = 0xffffffffffffffffn;
+
+export function decodeFilePayload(payload: Buffer): FileRequest {
+  if (payload.length < 17) throw new ProtocolError('FILE payload too short');
+  const offset = payload.readBigUInt64BE(0);
+  const count = payload.readBigUInt64BE(8);
+  return {
+    offset: Number(offset),
+    count: count === TO_END ? undefined : Number(count),
+    path: payload.toString('utf8', 16),
+  };
+}
+
+export function encodeFilePayload(file: FileRequest): Buffer {
+  const path = Buffer.from(file.path, 'utf8');
+  const out = Buffer.allocUnsafe(16 + path.length);
+  out.writeBigUInt64BE(BigInt(file.offset), 0);
+  out.writeBigUInt64BE(file.count === undefined ? TO_END : BigInt(file.count), 8);
+  path.copy(out, 16);
+  return out;
+}
+
+/**
+ * Turns a byte stream into frames. Payloads that arrived in one chunk are
+ * subarrays of it (no copy); only a frame split across reads is joined.
+ */
+export class FrameDecoder {
+  private pending: Buffer[] = [];
+  private pendingBytes = 0;
+
+  /** Decodes every complete frame in `chunk` (plus earlier leftovers) and hands each to `onFrame`. */
+  push(chunk: Buffer, onFrame: (frame: Frame) => void): void {
+    let data = chunk;
+    if (this.pendingBytes > 0) {
+      this.pending.push(chunk);
+      this.pendingBytes += chunk.length;
+      if (this.pendingBytes < this.neededBytes()) return;
+      data = Buffer.concat(this.pending, this.pendingBytes);
+      this.pending = [];
+      this.pendingBytes = 0;
+    }
+    let offset = 0;
+    while (data.length - offset >= HEADER_BYTES) {
+      const length = data.readUInt32BE(offset);
+      if (length > MAX_PAYLOAD) throw new ProtocolError(`frame of ${length} bytes exceeds the maximum`);
+      const type = data[offset + 4] as number;
+      if (!KNOWN_TYPES.has(type)) throw new ProtocolError(`unknown frame type 0x${type.toString(16)}`);
+      const end = offset + HEADER_BYTES + length;
+      if (end > data.length) break;
+      const stream = data.readUInt32BE(offset + 5);
+      onFrame({ type, stream, payload: data.subarray(offset + HEADER_BYTES, end) });
+      offset = end;
+    }
+    if (offset < data.length) {
+      const rest = data.subarray(offset);
+      this.pending.push(rest);
+      this.pendingBytes = rest.length;
+    }
+  }
+
+  /** Bytes needed before the first pending frame is complete (a header's worth when unknown). */
+  private neededBytes(): number {
+    const first = this.pending[0] as Buffer;
+    if (first.length >= HEADER_BYTES) return HEADER_BYTES + first.readUInt32BE(0);
+    if (this.pendingBytes < HEADER_BYTES) return HEADER_BYTES;
+    return HEADER_BYTES + Buffer.concat(this.pending).readUInt32BE(0);
+  }
+}

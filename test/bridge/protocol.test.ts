@@ -1,0 +1,64 @@
+import { test } from 'node:test';
+import * as assert from 'node:assert/strict';
+import * as fs from 'node:fs';
+import { Frame, FrameDecoder, MAX_PAYLOAD, ProtocolError, decodeFilePayload, decodeResponsePayload, encodeFilePayload, encodeFrame, encodeResponsePayload } from '../../src/bridge/protocol';
+import { repoPath } from '../support/repo';
+
+interface Golden { name: string; type: number; stream: number; payload_hex: string; hex: string }
+const golden: Golden[] = JSON.parse(fs.readFileSync(repoPath('test', 'golden', 'frames.json'), 'utf8'));
+
+function decodeAll(chunks: Buffer[]): Frame[] {
+  const decoder = new FrameDecoder();
+  const frames: Frame[] = [];
+  for (const chunk of chunks) decoder.push(chunk, (f) => frames.push({ ...f, payload: Buffer.from(f.payload) }));
+  return frames;
+}
+
+test('decodes every golden frame and re-encodes it byte for byte', () => {
+  for (const g of golden) {
+    const [frame] = decodeAll([Buffer.from(g.hex, 'hex')]);
+    assert.ok(frame, g.name);
+    assert.equal(frame.type, g.type, g.name);
+    assert.equal(frame.stream, g.stream, g.name);
+    assert.equal(frame.payload.toString('hex'), g.payload_hex, g.name);
+    assert.equal(encodeFrame(frame.type, frame.stream, frame.payload).toString('hex'), g.hex, g.name);
+  }
+});
+
+test('decodes all golden frames from one stream split at every byte', () => {
+  const all = Buffer.concat(golden.map((g) => Buffer.from(g.hex, 'hex')));
+  for (let step = 1; step <= 13; step += 3) {
+    const chunks: Buffer[] = [];
+    for (let i = 0; i < all.length; i += step) chunks.push(all.subarray(i, i + step));
+    const frames = decodeAll(chunks);
+    assert.deepEqual(frames.map((f) => f.payload.toString('hex')), golden.map((g) => g.payload_hex));
+  }
+});
+
+test('splits a response payload into its head and body', () => {
+  const g = golden.find((x) => x.name === 'head');
+  assert.ok(g);
+  const { head, body } = decodeResponsePayload(Buffer.from(g.payload_hex, 'hex'));
+  assert.equal(head, '200 OK\0Content-Type\0text/plain');
+  assert.equal(body.toString(), 'Hello');
+  assert.equal(encodeResponsePayload(head, body).toString('hex'), g.payload_hex);
+});
+
+test('reads a FILE payload with "to the end" as an undefined count', () => {
+  const g = golden.find((x) => x.name === 'file');
+  assert.ok(g);
+  const file = decodeFilePayload(Buffer.from(g.payload_hex, 'hex'));
+  assert.deepEqual(file, { offset: 4096, count: undefined, path: '/proc/42/fd/9' });
+  assert.equal(encodeFilePayload(file).toString('hex'), g.payload_hex);
+});
+
+test('rejects a frame longer than the maximum payload', () => {
+  const header = Buffer.alloc(9);
+  header.writeUInt32BE(MAX_PAYLOAD + 1, 0);
+  header[4] = 0x22;
+  assert.throws(() => decodeAll([header]), ProtocolError);
+});
+
+test('rejects an unknown frame type', () => {
+  assert.throws(() => decodeAll([encodeFrame(0x7f, 1)]), ProtocolError);
+});
