@@ -36,6 +36,9 @@ export const HTTP_ERRORS = registry({
   YW_HTTP_BAD_CHUNK: 'malformed chunked body',
   YW_HTTP_CHUNK_EXTENSION_TOO_LONG: 'chunk extension too long',
   YW_HTTP_BODY_TOO_LARGE: 'request body too large',
+  YW_HTTP_DUPLICATE_FIELD: 'singleton header field repeated',
+  YW_HTTP_BAD_TRAILER: 'field not allowed in the trailer section',
+  YW_HTTP_CONNECT_UNSUPPORTED: 'CONNECT is not supported',
   // --- end parser codes ---
 });
 
@@ -54,9 +57,11 @@ export const STARTUP_ERRORS = registry({
   // --- config codes (src/config) ---
   YW_CONFIG_INVALID: 'invalid setting',
   YW_CONFIG_UNKNOWN_KEY: 'unknown setting',
+  YW_CONFIG_USAGE: 'malformed command line',
   YW_CONFIG_FILE: 'config file cannot be read',
   YW_CONFIG_TLS_FILE: 'TLS file cannot be read',
   YW_CONFIG_NO_APP: 'no application given',
+  YW_CONFIG_PYTHON: 'python interpreter not found',
   // --- end config codes ---
   YW_APP_LOAD: 'application failed to load',
   YW_BIND: 'cannot listen on the address',

@@ -1,0 +1,241 @@
+// argv + env -> a validated, frozen Config (or help / version). The only
+// reader of the environment in the server: it gets env as a parameter.
+//
+// Per setting, command line > environment > config file > default. Every value
+// that is given is checked, even one that a higher source overrides, so a bad
+// line in a config file is found the day it is written. File-system checks
+// (python, TLS files) apply to the chosen value only.
+
+import { dirname, resolve } from 'node:path';
+import { parseArgv } from '../cli/argv';
+import { helpText } from '../cli/help';
+import type { LogLevel } from '../log/logger';
+import { ConfigError, didYouMean, invalidValue, nameIn, show, sourceOf, whereText } from './config-error';
+import type { Origin, Source } from './config-error';
+import { checkTls, findExecutable } from './files';
+import { ALL_SETTINGS, settingByKey, type AnySetting, type SettingKey } from './schema';
+import { parseText, parseYaml, type SettingValue } from './values';
+import { readConfigFile, type FileValues } from './yaml-file';
+
+export { ConfigError } from './config-error';
+export type { ConfigCode, Source } from './config-error';
+
+/** Every setting, typed; times in milliseconds, sizes in bytes; absolute paths. */
+export interface Config {
+  readonly configFile: string | null;
+  readonly logLevel: LogLevel;
+  readonly port: number;
+  readonly host: string;
+  readonly processes: number;
+  readonly threads: number;
+  readonly module: string;
+  readonly app: string;
+  /** Absolute path of the interpreter (a bare name is looked up on PATH once, here). */
+  readonly python: string;
+  readonly idleTimeoutMs: number;
+  readonly headerTimeoutMs: number;
+  readonly bodyTimeoutMs: number;
+  /** 0 = off. */
+  readonly requestTimeoutMs: number;
+  /** 0 = stop at once. */
+  readonly gracefulTimeoutMs: number;
+  /** Both set (TLS on) or both null. */
+  readonly tlsCertPath: string | null;
+  readonly tlsKeyPath: string | null;
+  readonly maxRequestLine: number;
+  readonly maxHeaderBytes: number;
+  readonly maxHeaders: number;
+  readonly maxBodyBytes: number;
+  readonly maxChunkExtension: number;
+  readonly maxConnections: number;
+  readonly backlog: number;
+  /** Accepted for compatibility; no effect. */
+  readonly useKqueue: boolean;
+  /** Where each value came from. */
+  readonly sources: { readonly [K in SettingKey]: Source };
+  /** Things worth a log line at startup (a likely misspelt env var, a no-op setting). */
+  readonly warnings: readonly string[];
+}
+
+// Compile-time check that Config has exactly the schema's settings.
+type Exactly<A, B> = [A] extends [B] ? ([B] extends [A] ? true : never) : never;
+const configMatchesSchema: Exactly<Exclude<keyof Config, 'sources' | 'warnings'>, SettingKey> = true;
+void configMatchesSchema;
+
+export type Invocation =
+  | { readonly action: 'run'; readonly config: Config }
+  | { readonly action: 'help'; readonly text: string }
+  | { readonly action: 'version' };
+
+type Env = Readonly<Record<string, string | undefined>>;
+type Candidate = { readonly origin: Origin; readonly text: string } | { readonly origin: Origin; readonly yaml: unknown };
+
+/** argv is process.argv.slice(2). Throws ConfigError. */
+export function resolveInvocation(argv: readonly string[], env: Env): Invocation {
+  const args = parseArgv(argv);
+  if (args.action === 'help') return { action: 'help', text: helpText() };
+  if (args.action === 'version') return { action: 'version' };
+
+  const candidates = new Map<SettingKey, Candidate[]>(ALL_SETTINGS.map((s) => [s.key, []]));
+  const add = (key: SettingKey, c: Candidate): void => void candidates.get(key)?.push(c);
+
+  for (const [key, text] of args.values) add(key, { origin: { kind: 'cli' }, text });
+  if (args.positional !== undefined) {
+    // Split at the FIRST colon only: the expression may contain colons itself.
+    const colon = args.positional.indexOf(':');
+    const module = colon < 0 ? args.positional : args.positional.slice(0, colon);
+    add('module', { origin: { kind: 'positional' }, text: module });
+    if (colon >= 0) add('app', { origin: { kind: 'positional' }, text: args.positional.slice(colon + 1) });
+  }
+  for (const s of ALL_SETTINGS) {
+    const text = s.env === undefined ? undefined : env[s.env];
+    // An empty variable counts as unset (`FOO= cmd`, compose files with empty defaults).
+    if (s.env !== undefined && text !== undefined && text !== '') add(s.key, { origin: { kind: 'env', name: s.env }, text });
+  }
+
+  const configSetting = settingByKey('configFile');
+  const configCandidate = candidates.get('configFile')?.[0];
+  let fileDir = process.cwd();
+  let configPath: string | null = null;
+  if (configCandidate !== undefined) {
+    const given = String(valueOf(configSetting, configCandidate));
+    configPath = resolve(given);
+    fileDir = dirname(configPath);
+    const file: FileValues = readConfigFile(configPath, given, configSetting, configCandidate.origin);
+    for (const [key, { value, path }] of file) add(key, { origin: { kind: 'file', file: given, path }, yaml: value });
+  }
+
+  const values = new Map<SettingKey, SettingValue | null>();
+  const origins = new Map<SettingKey, Origin>();
+  for (const s of ALL_SETTINGS) {
+    const given = candidates.get(s.key) ?? [];
+    const parsed = given.map((c) => valueOf(s, c)); // validates every source, not just the winner
+    const winner = given[0];
+    origins.set(s.key, winner?.origin ?? { kind: 'default' });
+    values.set(s.key, winner === undefined ? defaultOf(s, env) : (parsed[0] ?? null));
+  }
+
+  const str = (key: SettingKey): string | null => {
+    const v = values.get(key);
+    return typeof v === 'string' ? v : null;
+  };
+  const origin = (key: SettingKey): Origin => origins.get(key) ?? { kind: 'default' };
+  // Paths from the config file are relative to its directory; others to the working directory.
+  const baseDir = (key: SettingKey): string => (origin(key).kind === 'file' ? fileDir : process.cwd());
+  const absolute = (key: SettingKey): string | null => {
+    const v = str(key);
+    return v === null ? null : resolve(baseDir(key), v);
+  };
+
+  const module = str('module');
+  const app = str('app');
+  if (module === null || app === null) throw noApp(module, app, origin);
+
+  const python = str('python') ?? 'python3';
+  const found = findExecutable(python, baseDir('python'), env['PATH']);
+  if ('reason' in found) {
+    const o = origin('python');
+    const viaVenv = o.kind === 'default' && env['VIRTUAL_ENV'] ? ', from VIRTUAL_ENV' : '';
+    throw new ConfigError(
+      'YW_CONFIG_PYTHON',
+      `python interpreter ${show(python)} (${nameIn(settingByKey('python'), o)}, from ${whereText(o)}${viaVenv}) ` +
+        `${found.reason}; set --python or YIMMO_PYTHON`,
+    );
+  }
+
+  const cert = absolute('tlsCertPath');
+  const key = absolute('tlsKeyPath');
+  checkTls(cert, key, str('tlsCertPath'), str('tlsKeyPath'), origin('tlsCertPath'), origin('tlsKeyPath'));
+
+  const sources = Object.fromEntries(ALL_SETTINGS.map((s) => [s.key, sourceOf(origin(s.key))])) as Config['sources'];
+  const num = (k: SettingKey): number => Number(values.get(k));
+  const config: Config = {
+    configFile: configPath,
+    logLevel: values.get('logLevel') as LogLevel,
+    port: num('port'),
+    host: str('host') ?? '0.0.0.0',
+    processes: num('processes'),
+    threads: num('threads'),
+    module,
+    app,
+    python: found.path,
+    idleTimeoutMs: num('idleTimeoutMs'),
+    headerTimeoutMs: num('headerTimeoutMs'),
+    bodyTimeoutMs: num('bodyTimeoutMs'),
+    requestTimeoutMs: num('requestTimeoutMs'),
+    gracefulTimeoutMs: num('gracefulTimeoutMs'),
+    tlsCertPath: cert,
+    tlsKeyPath: key,
+    maxRequestLine: num('maxRequestLine'),
+    maxHeaderBytes: num('maxHeaderBytes'),
+    maxHeaders: num('maxHeaders'),
+    maxBodyBytes: num('maxBodyBytes'),
+    maxChunkExtension: num('maxChunkExtension'),
+    maxConnections: num('maxConnections'),
+    backlog: num('backlog'),
+    useKqueue: values.get('useKqueue') === true,
+    sources,
+    warnings: warnings(env, origin('useKqueue')),
+  };
+  return deepFreeze({ action: 'run', config });
+}
+
+function valueOf(s: AnySetting, c: Candidate): SettingValue {
+  const parsed = 'text' in c ? parseText(s, c.text) : parseYaml(s, c.yaml);
+  if (!parsed.ok) throw invalidValue(s, c.origin, 'text' in c ? c.text : c.yaml, parsed.reason);
+  return parsed.value;
+}
+
+function defaultOf(s: AnySetting, env: Env): SettingValue | null {
+  if (s.key === 'python') {
+    const venv = env['VIRTUAL_ENV'];
+    return venv ? resolve(venv, 'bin', 'python') : 'python3';
+  }
+  if (s.type === 'seconds') return Math.round(s.default * 1000);
+  return s.default;
+}
+
+function noApp(module: string | null, app: string | null, origin: (k: SettingKey) => Origin): ConfigError {
+  if (module === null && app === null) {
+    return new ConfigError(
+      'YW_CONFIG_NO_APP',
+      'no WSGI application given (module and app not set on the command line, in the environment or in the ' +
+        'config file): pass MODULE:EXPRESSION (e.g. hello:app), or set YIMMO_WSGI_MODULE and YIMMO_WSGI_APP, ' +
+        'or wsgi.module and wsgi.app in the config file',
+    );
+  }
+  const [have, missing, env, yaml] = module === null
+    ? (['app', 'module', 'YIMMO_WSGI_MODULE', 'wsgi.module'] as const)
+    : (['module', 'app', 'YIMMO_WSGI_APP', 'wsgi.app'] as const);
+  const o = origin(have);
+  const hint = module === null ? `MODULE:${app ?? ''}` : `${module}:EXPRESSION`;
+  return new ConfigError(
+    'YW_CONFIG_NO_APP',
+    `no WSGI ${missing} given (${nameIn(settingByKey(have), o)} ${show(module ?? app)} is from ${whereText(o)}, ` +
+      `but ${env} and ${yaml} are not set): pass ${hint}, or set ${env} or ${yaml}`,
+  );
+}
+
+const KNOWN_ENV: readonly string[] = ALL_SETTINGS.flatMap((s) => (s.env === undefined ? [] : [s.env]));
+
+function warnings(env: Env, kqueue: Origin): string[] {
+  const out: string[] = [];
+  if (kqueue.kind !== 'default') {
+    out.push(`${nameIn(settingByKey('useKqueue'), kqueue)} (from ${whereText(kqueue)}) has no effect: ` +
+      'Node picks the best poller of the system itself');
+  }
+  for (const name of Object.keys(env)) {
+    if (!name.startsWith('YIMMO_') || KNOWN_ENV.includes(name)) continue;
+    const near = didYouMean(name, KNOWN_ENV);
+    if (near !== undefined) out.push(`environment variable ${name} is not a setting and is ignored (did you mean ${near}?)`);
+  }
+  return out;
+}
+
+function deepFreeze<T>(value: T): T {
+  if (typeof value === 'object' && value !== null && !Object.isFrozen(value)) {
+    Object.freeze(value);
+    for (const inner of Object.values(value)) deepFreeze(inner);
+  }
+  return value;
+}

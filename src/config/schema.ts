@@ -1,0 +1,315 @@
+// Every setting of yimmo-wsgi, once, as data. Argument parsing (src/cli/argv.ts),
+// `--help` (src/cli/help.ts), docs/settings.md (src/config/settings-doc.ts) and
+// the loader (src/config/load.ts) are all generated from this table, so a
+// setting cannot exist in one place and be missing in another (ARCHITECTURE.md,
+// convention 1).
+//
+// Naming rules, so each new setting follows the same scheme:
+//  - key: camelCase; times end in `Ms` (the table holds seconds, Config holds
+//    milliseconds), byte counts end in `Bytes` unless kept from ParserLimits.
+//  - flag: `--kebab-case`; env: `YIMMO_WSGI_` + the flag in UPPER_SNAKE;
+//    YAML: `wsgi.` + the flag in snake_case (limits are flat: `wsgi.max_body_size`).
+//  - The original's names win where they exist: YIMMO_LOG_LEVEL / `log_level`,
+//    YIMMO_SERVER_IDLE_TIMEOUT, YIMMO_TLS_CERT_PATH / `wsgi.tls.cert`, ...
+
+import type { LogLevel } from '../log/logger';
+
+interface Common {
+  /** camelCase name of the field in Config. */
+  readonly key: string;
+  /** Long command-line flag without the dashes; absent: no flag. */
+  readonly flag?: string;
+  /** One-letter short flag without the dash. */
+  readonly short?: string;
+  readonly env?: string;
+  /** Dotted path in the YAML config file; absent: not settable there. */
+  readonly yaml?: string;
+  /** One line, for --help and the docs table. */
+  readonly doc: string;
+  /** Extra sentences for the setting's section in docs/settings.md. */
+  readonly details?: string;
+  /** Placeholder for the value in --help, e.g. PORT. */
+  readonly meta: string;
+}
+
+export interface IntSetting extends Common {
+  readonly type: 'int';
+  readonly default: number;
+  readonly min: number;
+  readonly max: number;
+  /** What 0 means when min is 0 and 0 is special. */
+  readonly zero?: string;
+}
+
+/** Seconds (fractions allowed) in the sources; milliseconds in Config. */
+export interface SecondsSetting extends Common {
+  readonly type: 'seconds';
+  readonly default: number;
+  readonly max: number;
+  /** true: 0 is allowed and means `zero`; false: the value must be above 0. */
+  readonly zeroAllowed: boolean;
+  readonly zero?: string;
+}
+
+/** Bytes; text may carry a binary suffix K, M, G or T (512K, 10M, 1G). */
+export interface SizeSetting extends Common {
+  readonly type: 'size';
+  readonly default: number;
+  readonly min: number;
+  readonly max: number;
+  readonly zero?: string;
+}
+
+export interface BoolSetting extends Common {
+  readonly type: 'bool';
+  readonly default: boolean;
+}
+
+export interface LevelSetting extends Common {
+  readonly type: 'level';
+  readonly default: LogLevel;
+}
+
+/** Checks applied to string and path settings once their value is chosen. */
+export type Check = 'host' | 'module' | 'expression' | 'executable' | 'tls-file' | 'config-file';
+
+export interface StringSetting extends Common {
+  readonly type: 'string' | 'path';
+  /** null: no default (the setting is optional, or required and checked by load.ts). */
+  readonly default: string | null;
+  /** How the default reads in help and docs when it is not a literal. */
+  readonly defaultText?: string;
+  /** Value shown in the YAML example when there is no default. */
+  readonly example?: string;
+  readonly check: Check;
+}
+
+export type Setting = IntSetting | SecondsSetting | SizeSetting | BoolSetting | LevelSetting | StringSetting;
+
+const KIB = 1024;
+const MIB = 1024 * KIB;
+const GIB = 1024 * MIB;
+/** Longest timeout: one day (well below Node's 2^31-1 ms timer limit). */
+const DAY_S = 86400;
+
+export const SETTINGS = [
+  {
+    key: 'configFile', type: 'path', flag: 'config', short: 'c', env: 'YIMMO_WSGI_CONFIG', meta: 'FILE',
+    default: null, defaultText: 'none', check: 'config-file',
+    doc: 'Path to the yimmo-wsgi config yaml',
+    details: 'Relative paths inside the file (python, TLS files) are taken relative to the file\'s directory. ' +
+      'An empty file is an empty configuration; unknown keys are errors.',
+  },
+  {
+    key: 'logLevel', type: 'level', flag: 'log-level', short: 'l', env: 'YIMMO_LOG_LEVEL', yaml: 'log_level',
+    meta: 'LEVEL', default: 'NOTICE',
+    doc: 'Yimmo log level, FATAL to TRACE (any case)',
+    details: 'One of FATAL, ERROR, WARNING, NOTICE, INFO, DEBUG, TRACE; WARN is accepted for WARNING. It does not change the Python `logging` levels of the application.',
+  },
+  {
+    key: 'port', type: 'int', flag: 'port', short: 'P', env: 'YIMMO_WSGI_PORT', yaml: 'wsgi.port', meta: 'PORT',
+    default: 8081, min: 0, max: 65535, zero: 'any free port (the banner shows which)',
+    doc: 'Port to listen on',
+  },
+  {
+    key: 'host', type: 'string', flag: 'host', env: 'YIMMO_WSGI_HOST', yaml: 'wsgi.host', meta: 'ADDRESS',
+    default: '0.0.0.0', check: 'host',
+    doc: 'Address to bind to',
+    details: 'An IPv4 or IPv6 address (`::` for all IPv6 interfaces, `127.0.0.1` for loopback only) or a host name. ' +
+      'The default binds all IPv4 interfaces, as the original did.',
+  },
+  {
+    key: 'processes', type: 'int', flag: 'no-proc', short: 'p', env: 'YIMMO_WSGI_NO_PROC', yaml: 'wsgi.no_proc',
+    meta: 'N', default: 1, min: 1, max: 256,
+    doc: 'Number of processes to run',
+    details: 'Each process is one Node worker (I/O) with its own Python host; more processes means less GIL contention.',
+  },
+  {
+    key: 'threads', type: 'int', flag: 'no-threads', short: 't', env: 'YIMMO_WSGI_NO_THREADS',
+    yaml: 'wsgi.no_threads', meta: 'N', default: 1, min: 1, max: 1024,
+    doc: 'Number of worker threads per proc',
+    details: 'Threads of the Python host that run the application; each handles one request at a time.',
+  },
+  {
+    key: 'module', type: 'string', env: 'YIMMO_WSGI_MODULE', yaml: 'wsgi.module', meta: 'MODULE',
+    default: null, defaultText: 'none (required)', example: 'hello', check: 'module',
+    doc: 'WSGI module (if not provided as arg)',
+    details: 'The part of the `MODULE:EXPRESSION` argument before the first colon: a dotted Python module name, ' +
+      'imported with the interpreter\'s usual search path (set PYTHONPATH for modules elsewhere).',
+  },
+  {
+    key: 'app', type: 'string', env: 'YIMMO_WSGI_APP', yaml: 'wsgi.app', meta: 'EXPRESSION',
+    default: null, defaultText: 'none (required)', example: 'app', check: 'expression',
+    doc: 'WSGI app (if not provided as arg)',
+    details: 'Everything after the first colon of the argument: a Python expression evaluated with the module\'s ' +
+      'namespace as globals, e.g. `app`, `create_app("my_config.cfg")`, `obj.attr` or a lambda. ' +
+      'It may itself contain colons. Its result must be callable.',
+  },
+  {
+    key: 'python', type: 'path', flag: 'python', env: 'YIMMO_PYTHON', yaml: 'wsgi.python', meta: 'PATH',
+    default: null, defaultText: '`$VIRTUAL_ENV/bin/python` if VIRTUAL_ENV is set, else `python3`',
+    example: 'python3', check: 'executable',
+    doc: 'Python interpreter that runs the application (CPython >= 3.8)',
+    details: 'A path (absolute, or relative) to an executable, or a bare name looked up on PATH.',
+  },
+  {
+    key: 'idleTimeoutMs', type: 'seconds', flag: 'idle-timeout', env: 'YIMMO_SERVER_IDLE_TIMEOUT',
+    yaml: 'wsgi.idle_timeout', meta: 'SECONDS', default: 5, max: DAY_S, zeroAllowed: false,
+    doc: 'Socket-level idle disconnect timeout',
+    details: 'A connection with no request in progress and no I/O for this long is closed. ' +
+      'A request the application is still handling is never cut by it (see request timeout).',
+  },
+  {
+    key: 'headerTimeoutMs', type: 'seconds', flag: 'header-timeout', env: 'YIMMO_WSGI_HEADER_TIMEOUT',
+    yaml: 'wsgi.header_timeout', meta: 'SECONDS', default: 10, max: DAY_S, zeroAllowed: false,
+    doc: 'Time for a whole request head to arrive, from its first byte',
+    details: 'A slower client gets 408 and is disconnected.',
+  },
+  {
+    key: 'bodyTimeoutMs', type: 'seconds', flag: 'body-timeout', env: 'YIMMO_WSGI_BODY_TIMEOUT',
+    yaml: 'wsgi.body_timeout', meta: 'SECONDS', default: 10, max: DAY_S, zeroAllowed: false,
+    doc: 'Time for each 64 KiB of request body (or the rest of it) to arrive',
+  },
+  {
+    key: 'requestTimeoutMs', type: 'seconds', flag: 'request-timeout', env: 'YIMMO_WSGI_REQUEST_TIMEOUT',
+    yaml: 'wsgi.request_timeout', meta: 'SECONDS', default: 60, max: DAY_S, zeroAllowed: true, zero: 'off',
+    doc: 'Longest the app may take to start its response, or between two pieces of it',
+    details: 'When it passes the client gets 504, the Python traceback of the stuck thread is logged and the ' +
+      'host is recycled.',
+  },
+  {
+    key: 'gracefulTimeoutMs', type: 'seconds', flag: 'graceful-timeout', env: 'YIMMO_WSGI_GRACEFUL_TIMEOUT',
+    yaml: 'wsgi.graceful_timeout', meta: 'SECONDS', default: 30, max: DAY_S, zeroAllowed: true,
+    zero: 'stop at once',
+    doc: 'Time to drain requests on SIGTERM/SIGINT before forcing an exit',
+  },
+  {
+    key: 'tlsCertPath', type: 'path', flag: 'tls-cert', env: 'YIMMO_TLS_CERT_PATH', yaml: 'wsgi.tls.cert',
+    meta: 'FILE', default: null, defaultText: 'none (plain HTTP)', example: '/path/to/site.crt', check: 'tls-file',
+    doc: 'TLS certificate path (PEM; enables TLS together with the key)',
+    details: 'Set both the certificate and the key, or neither. Both files are read and checked as a pair at startup.',
+  },
+  {
+    key: 'tlsKeyPath', type: 'path', flag: 'tls-key', env: 'YIMMO_TLS_KEY_PATH', yaml: 'wsgi.tls.key',
+    meta: 'FILE', default: null, defaultText: 'none (plain HTTP)', example: '/path/to/cert.pem', check: 'tls-file',
+    doc: 'TLS private key path (PEM, unencrypted)',
+  },
+  {
+    key: 'maxRequestLine', type: 'int', flag: 'max-request-line', env: 'YIMMO_WSGI_MAX_REQUEST_LINE',
+    yaml: 'wsgi.max_request_line', meta: 'BYTES', default: 8190, min: 16, max: MIB,
+    doc: 'Longest request line in bytes; longer gets 414',
+  },
+  {
+    key: 'maxHeaderBytes', type: 'size', flag: 'max-header-size', env: 'YIMMO_WSGI_MAX_HEADER_SIZE',
+    yaml: 'wsgi.max_header_size', meta: 'SIZE', default: 64 * KIB, min: 256, max: 16 * MIB,
+    doc: 'Largest header section in bytes; larger gets 431',
+  },
+  {
+    key: 'maxHeaders', type: 'int', flag: 'max-headers', env: 'YIMMO_WSGI_MAX_HEADERS', yaml: 'wsgi.max_headers',
+    meta: 'N', default: 100, min: 1, max: 10000,
+    doc: 'Most header fields in a request; more gets 431',
+  },
+  {
+    key: 'maxBodyBytes', type: 'size', flag: 'max-body-size', env: 'YIMMO_WSGI_MAX_BODY_SIZE',
+    yaml: 'wsgi.max_body_size', meta: 'SIZE', default: GIB, min: 0, max: Number.MAX_SAFE_INTEGER,
+    zero: 'no request body is accepted',
+    doc: 'Largest request body in bytes (512K, 10M, 1G accepted); larger gets 413',
+    details: 'Bodies are streamed to the application, never buffered whole, so this bounds what one request may send, ' +
+      'not memory.',
+  },
+  {
+    key: 'maxChunkExtension', type: 'int', flag: 'max-chunk-extension', env: 'YIMMO_WSGI_MAX_CHUNK_EXTENSION',
+    yaml: 'wsgi.max_chunk_extension', meta: 'BYTES', default: 4096, min: 0, max: MIB,
+    doc: 'Longest chunk extension in a chunked body; longer gets 400',
+  },
+  {
+    key: 'maxConnections', type: 'int', flag: 'max-connections', env: 'YIMMO_WSGI_MAX_CONNECTIONS',
+    yaml: 'wsgi.max_connections', meta: 'N', default: 1000, min: 1, max: 1000000,
+    doc: 'Most open connections per process; beyond it new ones wait in the backlog',
+  },
+  {
+    key: 'backlog', type: 'int', flag: 'backlog', env: 'YIMMO_WSGI_BACKLOG', yaml: 'wsgi.backlog', meta: 'N',
+    default: 2048, min: 1, max: 65535,
+    doc: 'Length of the listen queue of connections not yet accepted',
+    details: 'The kernel may cap it (net.core.somaxconn on Linux).',
+  },
+  {
+    key: 'useKqueue', type: 'bool', env: 'YIMMO_WSGI_USE_KQUEUE', yaml: 'wsgi.use_kqueue', meta: '0|1',
+    default: false,
+    doc: 'Accepted for compatibility; has no effect',
+    details: 'The original used it to choose kqueue over select(). Node picks the best poller of the system itself ' +
+      '(epoll, kqueue, ...), so the value is validated (0 or 1) and otherwise ignored.',
+  },
+] as const satisfies readonly Setting[];
+
+export type SettingKey = (typeof SETTINGS)[number]['key'];
+
+/** SETTINGS widened for generic code: iterate this, narrow on `type`. */
+export type AnySetting = Setting & { readonly key: SettingKey };
+export const ALL_SETTINGS: readonly AnySetting[] = SETTINGS;
+
+/** Flags that are actions rather than settings; they are listed in --help too. */
+export const ACTIONS = [
+  { action: 'help', flag: 'help', short: 'h', doc: 'Display usage info (this)' },
+  { action: 'version', flag: 'version', doc: 'Print the version and exit' },
+] as const;
+
+export function settingByKey(key: SettingKey): AnySetting {
+  const found = ALL_SETTINGS.find((s) => s.key === key);
+  if (found === undefined) throw new Error(`no setting ${key}`);
+  return found;
+}
+
+/** The default as help and docs show it (in the setting's own unit). */
+export function defaultText(s: Setting): string {
+  switch (s.type) {
+    case 'string':
+    case 'path':
+      return s.defaultText ?? (s.default === null ? 'none' : s.default);
+    case 'bool':
+      return s.default ? '1' : '0';
+    case 'size':
+      return formatSize(s.default);
+    default:
+      return String(s.default);
+  }
+}
+
+/** 1073741824 -> '1G', 65536 -> '64K', 1000 -> '1000'. */
+export function formatSize(bytes: number): string {
+  for (const [suffix, unit] of [['T', 1024 * GIB], ['G', GIB], ['M', MIB], ['K', KIB]] as const) {
+    if (bytes >= unit && bytes % unit === 0) return `${bytes / unit}${suffix}`;
+  }
+  return String(bytes);
+}
+
+/** The accepted range, as a phrase ending a ConfigError message and in the docs. */
+export function rangeText(s: Setting): string {
+  switch (s.type) {
+    case 'int':
+      return `an integer from ${s.min} to ${s.max}`;
+    case 'seconds':
+      return s.zeroAllowed
+        ? `a number of seconds from 0 to ${s.max}`
+        : `a number of seconds above 0, at most ${s.max}`;
+    case 'size':
+      return `a size in bytes from ${formatSize(s.min)} to ${s.max === Number.MAX_SAFE_INTEGER ? '2^53-1' : formatSize(s.max)}` +
+        ' (digits, optionally followed by K, M, G or T)';
+    case 'bool':
+      return '0 or 1 (true or false)';
+    case 'level':
+      return 'one of FATAL, ERROR, WARNING, NOTICE, INFO, DEBUG, TRACE (any case)';
+    case 'string':
+    case 'path':
+      return CHECK_TEXT[s.check];
+  }
+}
+
+const CHECK_TEXT: { readonly [C in Check]: string } = {
+  host: 'an IP address or a host name',
+  module: 'a dotted Python module name, e.g. pkg.mod',
+  expression: 'a non-empty Python expression',
+  executable: 'an executable file, or a command name found on PATH',
+  'tls-file': 'a readable PEM file',
+  'config-file': 'a readable YAML file',
+};

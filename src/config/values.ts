@@ -1,0 +1,119 @@
+// Turns one raw value into a typed one, by the setting's type: text from the
+// command line or the environment, or a YAML value (`unknown`, checked
+// strictly: a YAML string is not an integer). Pure: no file system, no env.
+// Seconds become milliseconds here; sizes become bytes.
+
+import { isIP } from 'node:net';
+import { parseLogLevel } from '../log/logger';
+import { kindOf } from './config-error';
+import { rangeText, type AnySetting } from './schema';
+
+export type SettingValue = number | boolean | string;
+export type Parsed = { readonly ok: true; readonly value: SettingValue } | { readonly ok: false; readonly reason: string };
+
+const INT_TEXT = /^-?\d+$/;
+const SECONDS_TEXT = /^(\d+(\.\d*)?|\.\d+)$/;
+const SIZE_TEXT = /^(\d+)([KMGT](i?B)?|B)?$/i;
+const SIZE_UNITS: Readonly<Record<string, number>> = { K: 2 ** 10, M: 2 ** 20, G: 2 ** 30, T: 2 ** 40 };
+const MODULE_NAME = /^[\p{ID_Start}_][\p{ID_Continue}]*(\.[\p{ID_Start}_][\p{ID_Continue}]*)*$/u;
+const HOST_NAME = /^(?=.{1,253}$)[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?(\.[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*\.?$/;
+
+function fail(s: AnySetting, actual?: unknown): Parsed {
+  const suffix = actual === undefined ? '' : `, not ${kindOf(actual)}`;
+  return { ok: false, reason: `must be ${rangeText(s)}${suffix}` };
+}
+
+function ok(value: SettingValue): Parsed {
+  return { ok: true, value };
+}
+
+/** A value given as text: a command-line argument or an environment variable. */
+export function parseText(s: AnySetting, raw: string): Parsed {
+  const text = s.type === 'string' || s.type === 'path' ? raw : raw.trim();
+  switch (s.type) {
+    case 'int':
+      return INT_TEXT.test(text) ? inRange(s, Number(text)) : fail(s);
+    case 'seconds':
+      return SECONDS_TEXT.test(text) ? seconds(s, Number(text)) : fail(s);
+    case 'size':
+      return size(s, text);
+    case 'bool': {
+      const lower = text.toLowerCase();
+      if (lower === '1' || lower === 'true') return ok(true);
+      if (lower === '0' || lower === 'false') return ok(false);
+      return fail(s);
+    }
+    case 'level': {
+      const level = parseLogLevel(text);
+      return level === undefined ? fail(s) : ok(level);
+    }
+    case 'string':
+    case 'path':
+      return checkText(s, text);
+  }
+}
+
+/** A value from the YAML file: the YAML type must match the setting's type. */
+export function parseYaml(s: AnySetting, value: unknown): Parsed {
+  switch (s.type) {
+    case 'int':
+      return typeof value === 'number' && Number.isInteger(value) ? inRange(s, value) : fail(s, value);
+    case 'seconds':
+      return typeof value === 'number' && Number.isFinite(value) ? seconds(s, value) : fail(s, value);
+    case 'size':
+      if (typeof value === 'number' && Number.isInteger(value)) return inRange(s, value);
+      return typeof value === 'string' ? size(s, value.trim()) : fail(s, value);
+    case 'bool':
+      if (typeof value === 'boolean') return ok(value);
+      if (value === 0 || value === 1) return ok(value === 1);
+      return fail(s, value);
+    case 'level': {
+      const level = typeof value === 'string' ? parseLogLevel(value) : undefined;
+      if (level !== undefined) return ok(level);
+      return typeof value === 'string' ? fail(s) : fail(s, value);
+    }
+    case 'string':
+    case 'path':
+      return typeof value === 'string' ? checkText(s, value) : fail(s, value);
+  }
+}
+
+function inRange(s: AnySetting & { readonly min: number; readonly max: number }, n: number): Parsed {
+  return Number.isSafeInteger(n) && n >= s.min && n <= s.max ? ok(n) : fail(s);
+}
+
+function seconds(s: AnySetting & { readonly type: 'seconds' }, value: number): Parsed {
+  const ms = Math.round(value * 1000);
+  if (value < 0 || value > s.max) return fail(s);
+  // A positive value that rounds to 0 ms would silently mean "off" or "at once".
+  if (!s.zeroAllowed && ms < 1) return fail(s);
+  if (s.zeroAllowed && value > 0 && ms < 1) return fail(s);
+  return ok(ms);
+}
+
+function size(s: AnySetting & { readonly type: 'size' }, text: string): Parsed {
+  const match = SIZE_TEXT.exec(text);
+  if (match === null) return fail(s);
+  const unit = match[2]?.[0]?.toUpperCase() ?? '';
+  return inRange(s, Number(match[1]) * (SIZE_UNITS[unit] ?? 1));
+}
+
+function checkText(s: AnySetting & { readonly type: 'string' | 'path' }, text: string): Parsed {
+  if (text.includes('\0')) return fail(s);
+  switch (s.check) {
+    case 'host': {
+      const bare = text.startsWith('[') && text.endsWith(']') ? text.slice(1, -1) : text;
+      if (isIP(bare) !== 0) return ok(bare);
+      return HOST_NAME.test(text) ? ok(text) : fail(s);
+    }
+    case 'module':
+      return MODULE_NAME.test(text) ? ok(text) : fail(s);
+    case 'expression':
+      return text.trim() === '' ? fail(s) : ok(text);
+    case 'executable':
+    case 'tls-file':
+    case 'config-file':
+      // Existence and permissions are checked by load.ts on the chosen value only.
+      return text === '' ? fail(s) : ok(text);
+  }
+}

@@ -1,0 +1,75 @@
+// One sample value per setting and per source (command line, environment,
+// config file), with the typed value each must produce. The flag, env and
+// YAML tests and the precedence tests all run from this table; a test checks
+// it covers every setting of the schema but the few with their own tests.
+
+import { join } from 'node:path';
+import { stringify } from 'yaml';
+import type { Config } from '../../src/config/load';
+import type { SettingKey } from '../../src/config/schema';
+import type { Sandbox } from './helpers';
+
+export interface Sample {
+  readonly key: SettingKey;
+  /** Text for the long flag; absent: the setting has no flag. */
+  readonly cli?: readonly [text: string, value: unknown];
+  readonly env: readonly [text: string, value: unknown];
+  readonly yaml: readonly [value: unknown, typed: unknown];
+}
+
+/** Settings that the generic table cannot express; each has dedicated tests. */
+export const SPECIAL: readonly SettingKey[] = ['configFile', 'module', 'app', 'tlsCertPath', 'tlsKeyPath'];
+
+export function samples(box: Sandbox): Sample[] {
+  const cliPython = box.executable('cli/python');
+  box.executable('bin/env-python');
+  box.executable('py/file-python');
+  return [
+    { key: 'logLevel', cli: ['debug', 'DEBUG'], env: ['Info', 'INFO'], yaml: ['warn', 'WARNING'] },
+    { key: 'port', cli: ['8080', 8080], env: ['9090', 9090], yaml: [7070, 7070] },
+    { key: 'host', cli: ['127.0.0.1', '127.0.0.1'], env: ['[::1]', '::1'], yaml: ['localhost', 'localhost'] },
+    { key: 'processes', cli: ['2', 2], env: ['3', 3], yaml: [4, 4] },
+    { key: 'threads', cli: ['8', 8], env: ['16', 16], yaml: [32, 32] },
+    {
+      key: 'python',
+      cli: [cliPython, cliPython],
+      env: ['env-python', join(box.bin, 'env-python')],
+      // Relative to the config file's directory (the sandbox).
+      yaml: ['py/file-python', join(box.dir, 'py/file-python')],
+    },
+    { key: 'idleTimeoutMs', cli: ['1.5', 1500], env: ['2.25', 2250], yaml: [0.5, 500] },
+    { key: 'headerTimeoutMs', cli: ['3', 3000], env: ['4', 4000], yaml: [5, 5000] },
+    { key: 'bodyTimeoutMs', cli: ['0.1', 100], env: ['7', 7000], yaml: [8, 8000] },
+    { key: 'requestTimeoutMs', cli: ['0', 0], env: ['120', 120000], yaml: [30.5, 30500] },
+    { key: 'gracefulTimeoutMs', cli: ['0', 0], env: ['5', 5000], yaml: [1, 1000] },
+    { key: 'maxRequestLine', cli: ['4096', 4096], env: ['2048', 2048], yaml: [1024, 1024] },
+    { key: 'maxHeaderBytes', cli: ['32K', 32768], env: ['1M', 1048576], yaml: ['16k', 16384] },
+    { key: 'maxHeaders', cli: ['50', 50], env: ['60', 60], yaml: [70, 70] },
+    { key: 'maxBodyBytes', cli: ['10M', 10485760], env: ['512K', 524288], yaml: [2147483648, 2147483648] },
+    { key: 'maxChunkExtension', cli: ['0', 0], env: ['100', 100], yaml: [200, 200] },
+    { key: 'maxConnections', cli: ['10', 10], env: ['20', 20], yaml: [30, 30] },
+    { key: 'backlog', cli: ['128', 128], env: ['256', 256], yaml: [512, 512] },
+    { key: 'useKqueue', env: ['0', false], yaml: [true, true] },
+  ];
+}
+
+/** A YAML document setting each dotted path to its value. */
+export function yamlText(entries: readonly (readonly [path: string, value: unknown])[]): string {
+  const root: Record<string, unknown> = {};
+  for (const [path, value] of entries) {
+    const parts = path.split('.');
+    let level = root;
+    for (const part of parts.slice(0, -1)) {
+      const next = level[part];
+      const group: Record<string, unknown> = typeof next === 'object' && next !== null ? (next as Record<string, unknown>) : {};
+      level[part] = group;
+      level = group;
+    }
+    level[parts[parts.length - 1] ?? path] = value;
+  }
+  return stringify(root);
+}
+
+export function valueOf(config: Config, key: SettingKey): unknown {
+  return config[key];
+}
