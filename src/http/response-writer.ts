@@ -1,0 +1,160 @@
+// Frames one response on the wire (RFC 9112 6, 7): decides between
+// Content-Length, chunked and close-delimited bodies, never sends a body where
+// none is allowed, and sends the head together with the first body bytes.
+import type { Socket } from 'node:net';
+import { httpDate } from './date';
+
+export interface ResponseRequest {
+  readonly method: string;
+  readonly minorVersion: 0 | 1;
+  readonly keepAlive: boolean;
+}
+
+type Framing = 'none' | 'length' | 'chunked' | 'close';
+
+// Fields an application must not set (PEP 3333 "Other HTTP Features";
+// RFC 9110 7.6.1): the server owns the connection and the framing.
+const HOP_BY_HOP = new Set(['connection', 'keep-alive', 'transfer-encoding', 'upgrade', 'proxy-connection', 'te', 'trailer']);
+const COPY_LIMIT = 16 * 1024; // below this, one copied buffer beats a corked writev
+const CRLF = Buffer.from('\r\n', 'latin1');
+const LAST_CHUNK = Buffer.from('0\r\n\r\n', 'latin1');
+const DIGITS = /^[0-9]{1,15}$/;
+
+export class ResponseWriter {
+  /** Status code once the head is written; 0 before. */
+  status = 0;
+  /** Body bytes the application produced that were sent (for the access log). */
+  bodyBytes = 0;
+  /** Whether the connection may carry another request after this response. */
+  keepAlive: boolean;
+  finished = false;
+  private framing: Framing = 'none';
+  private remaining = 0;
+
+  constructor(
+    private readonly socket: Socket,
+    private readonly request: ResponseRequest,
+    private readonly serverName: string,
+  ) {
+    this.keepAlive = request.keepAlive;
+  }
+
+  get started(): boolean {
+    return this.status !== 0;
+  }
+
+  /**
+   * Writes the head and the first body bytes. `complete` means `body` is the
+   * whole body, so it can be framed by a Content-Length we compute. Returns an
+   * error text instead of writing when the application's head is unusable.
+   */
+  head(head: string, body: Buffer, complete: boolean): string | undefined {
+    const parts = head.split('\0');
+    const statusLine = parts[0] ?? '';
+    const status = Number(statusLine.slice(0, 3));
+    let contentLength: number | undefined;
+    let hasDate = false;
+    let hasServer = false;
+    let fields = '';
+    for (let i = 1; i + 1 < parts.length; i += 2) {
+      const name = parts[i] as string;
+      const value = parts[i + 1] as string;
+      const lower = name.toLowerCase();
+      if (HOP_BY_HOP.has(lower)) {
+        if (lower === 'connection' && /(^|,)\s*close\s*(,|$)/i.test(value)) this.keepAlive = false;
+        continue;
+      }
+      if (lower === 'content-length') {
+        const length = DIGITS.test(value) ? Number(value) : NaN;
+        if (Number.isNaN(length) || (contentLength !== undefined && contentLength !== length)) {
+          return `invalid Content-Length from the application: '${value}'`;
+        }
+        if (contentLength !== undefined) continue; // an identical repeat says nothing new
+        contentLength = length;
+        if (status === 204) continue; // RFC 9110 8.6: never in a 204
+      } else if (lower === 'date') hasDate = true;
+      else if (lower === 'server') hasServer = true;
+      fields += `${name}: ${value}\r\n`;
+    }
+
+    // RFC 9110 6.4.1: no content in responses to HEAD, or with 1xx, 204, 304.
+    const bodyAllowed = this.request.method !== 'HEAD' && status >= 200 && status !== 204 && status !== 304;
+    if (!bodyAllowed) this.framing = 'none';
+    else if (contentLength !== undefined) {
+      this.framing = 'length';
+      this.remaining = contentLength;
+    } else if (complete) {
+      this.framing = 'length';
+      this.remaining = body.length;
+      fields += `Content-Length: ${body.length}\r\n`;
+    } else if (this.request.minorVersion === 1) {
+      this.framing = 'chunked';
+      fields += 'Transfer-Encoding: chunked\r\n';
+    } else {
+      this.framing = 'close'; // RFC 9112 6.3 item 8: the close ends the body
+      this.keepAlive = false;
+    }
+
+    if (!hasDate) fields += `Date: ${httpDate()}\r\n`;
+    if (!hasServer) fields += `Server: ${this.serverName}\r\n`;
+    if (!this.keepAlive) fields += 'Connection: close\r\n';
+    else if (this.request.minorVersion === 0) fields += 'Connection: keep-alive\r\n';
+
+    this.status = status;
+    const headBytes = Buffer.from(`HTTP/1.1 ${statusLine}\r\n${fields}\r\n`, 'latin1');
+    this.write(headBytes, body);
+    return undefined;
+  }
+
+  /** Sends body bytes; returns false when the socket wants a 'drain' before more. */
+  data(chunk: Buffer): boolean {
+    return this.write(undefined, chunk);
+  }
+
+  /**
+   * Ends the body. Returns false when the response came up short of its
+   * Content-Length: the caller must close the connection so the client sees
+   * the truncation (RFC 9112 8).
+   */
+  end(): boolean {
+    this.finished = true;
+    if (this.framing === 'chunked') this.socket.write(LAST_CHUNK);
+    if (this.framing === 'length' && this.remaining > 0) {
+      this.keepAlive = false;
+      return false;
+    }
+    return true;
+  }
+
+  private write(head: Buffer | undefined, chunk: Buffer): boolean {
+    let body = chunk;
+    if (this.framing === 'none') body = EMPTY;
+    else if (this.framing === 'length') {
+      if (body.length > this.remaining) {
+        // The application sent more than it declared: cut, and do not reuse
+        // a connection whose response disagreed with its own framing.
+        body = body.subarray(0, this.remaining);
+        this.keepAlive = false;
+      }
+      this.remaining -= body.length;
+    }
+    this.bodyBytes += body.length;
+    const parts: Buffer[] = head === undefined ? [] : [head];
+    if (body.length > 0) {
+      if (this.framing === 'chunked') parts.push(Buffer.from(body.length.toString(16) + '\r\n', 'latin1'), body, CRLF);
+      else parts.push(body);
+    }
+    if (parts.length === 0) return !this.socket.writableNeedDrain;
+    if (parts.length === 1) return this.socket.write(parts[0] as Buffer);
+    let total = 0;
+    for (const p of parts) total += p.length;
+    if (total <= COPY_LIMIT) return this.socket.write(Buffer.concat(parts, total));
+    this.socket.cork();
+    let ok = true;
+    for (const p of parts) ok = this.socket.write(p);
+    this.socket.uncork();
+    return ok;
+  }
+}
+
+const EMPTY = Buffer.alloc(0);

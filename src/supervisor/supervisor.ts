@@ -1,0 +1,153 @@
+// The supervisor (primary process): starts P workers, prints the banner once
+// all listen, replaces workers that die (with backoff), stops for good when
+// the app cannot load or the port cannot be bound, drains on SIGTERM/SIGINT
+// and rolls the workers over on SIGHUP.
+import cluster, { type Worker as ClusterWorker } from 'node:cluster';
+import * as path from 'node:path';
+import { log } from '../log/logger';
+import { EXIT_APP_LOAD, EXIT_BIND, EXIT_PYTHON, type FromWorker, type ToWorker, type WorkerConfig } from '../worker/worker-config';
+
+const FIRST_BACKOFF_MS = 500;
+const MAX_BACKOFF_MS = 30_000;
+const HEALTHY_AFTER_MS = 60_000;
+
+export interface Banner {
+  readonly version: string;
+  readonly appSpec: string;
+}
+
+/** Exit codes of the whole server. */
+export const EXIT = { ok: 0, config: 2, appLoad: 3, bind: 4, python: 5 } as const;
+
+interface Child {
+  readonly worker: ClusterWorker;
+  readonly startedAt: number;
+  ready: boolean;
+  retiring: boolean;
+}
+
+export class Supervisor {
+  private readonly children = new Set<Child>();
+  private backoffMs = FIRST_BACKOFF_MS;
+  private draining = false;
+  private announced = false;
+  private forceTimer: NodeJS.Timeout | undefined;
+
+  constructor(
+    private readonly config: WorkerConfig,
+    private readonly banner: Banner,
+  ) {}
+
+  start(): void {
+    // Workers accept on the shared socket themselves (no round trip through
+    // the primary per connection); the kernel spreads the connections.
+    cluster.schedulingPolicy = cluster.SCHED_NONE;
+    cluster.setupPrimary({ exec: path.join(__dirname, '..', 'main.js'), args: [], silent: false });
+    for (let i = 0; i < this.config.processes; i++) this.fork();
+    process.on('SIGTERM', () => this.drain('SIGTERM'));
+    process.on('SIGINT', () => this.drain('SIGINT'));
+    process.on('SIGHUP', () => this.rollingRestart());
+  }
+
+  private fork(): Child {
+    const worker = cluster.fork();
+    const child: Child = { worker, startedAt: Date.now(), ready: false, retiring: false };
+    this.children.add(child);
+    worker.on('online', () => worker.send({ type: 'config', config: this.config } satisfies ToWorker));
+    worker.on('message', (message: FromWorker) => this.onMessage(child, message));
+    worker.on('exit', (code, signal) => this.onExit(child, code, signal));
+    return child;
+  }
+
+  private onMessage(child: Child, message: FromWorker): void {
+    if (message.type === 'ready') {
+      child.ready = true;
+      if (!this.announced && [...this.children].every((c) => c.ready)) {
+        this.announced = true;
+        this.printBanner(message);
+      }
+    } else if (message.type === 'fatal') {
+      log.fatal(`${message.code}: ${message.message}`);
+    }
+  }
+
+  private printBanner(ready: Extract<FromWorker, { type: 'ready' }>): void {
+    const c = this.config;
+    const scheme = c.tls === null ? 'http' : 'https';
+    const host = c.bindHost.includes(':') ? `[${c.bindHost}]` : c.bindHost;
+    process.stdout.write(
+      `yimmo-wsgi ${this.banner.version} | Node ${process.version} (${process.execPath}) | Python ${ready.python} (${ready.executable})\n` +
+        `Serving ${this.banner.appSpec} on ${scheme}://${host}:${ready.port} | ${c.processes} process${c.processes > 1 ? 'es' : ''} x ${c.threads} thread${c.threads > 1 ? 's' : ''} | pid ${process.pid}\n`,
+    );
+  }
+
+  private onExit(child: Child, code: number | null, signal: string | null): void {
+    this.children.delete(child);
+    if (this.draining || child.retiring) {
+      if (this.draining && this.children.size === 0) this.exit(EXIT.ok);
+      return;
+    }
+    const stopFor: Record<number, number> = { [EXIT_APP_LOAD]: EXIT.appLoad, [EXIT_BIND]: EXIT.bind, [EXIT_PYTHON]: EXIT.python };
+    const fatal = code === null ? undefined : stopFor[code];
+    if (fatal !== undefined) {
+      // Restarting cannot help a broken app or a taken port: stop instead of looping.
+      this.stopAll();
+      return this.exit(fatal);
+    }
+    log.error(`worker ${child.worker.process.pid} died (${signal ?? `status ${code}`}); starting another`);
+    if (Date.now() - child.startedAt > HEALTHY_AFTER_MS) this.backoffMs = FIRST_BACKOFF_MS;
+    const delay = this.announced ? this.backoffMs : 0;
+    this.backoffMs = Math.min(this.backoffMs * 2, MAX_BACKOFF_MS);
+    setTimeout(() => {
+      if (!this.draining) this.fork();
+    }, delay);
+  }
+
+  /** SIGTERM/SIGINT: finish requests in flight, then exit 0. A second signal forces. */
+  private drain(signal: string): void {
+    if (this.draining) {
+      log.notice(`${signal} again: stopping now`);
+      this.stopAll();
+      return this.exit(EXIT.ok);
+    }
+    this.draining = true;
+    log.notice(`${signal}: finishing requests in flight (up to ${this.config.gracefulTimeoutMs / 1000}s)`);
+    for (const child of this.children) this.send(child, { type: 'shutdown' });
+    if (this.children.size === 0) return this.exit(EXIT.ok);
+    this.forceTimer = setTimeout(() => {
+      log.warning('graceful timeout reached: stopping the remaining workers');
+      this.stopAll();
+      this.exit(EXIT.ok);
+    }, this.config.gracefulTimeoutMs);
+  }
+
+  /** SIGHUP: replace the workers one at a time, each only after its successor listens. */
+  private async rollingRestart(): Promise<void> {
+    if (this.draining) return;
+    log.notice('SIGHUP: restarting workers one by one');
+    for (const old of [...this.children]) {
+      if (this.draining) return;
+      const fresh = this.fork();
+      const ok = await new Promise<boolean>((resolve) => {
+        fresh.worker.on('message', (m: FromWorker) => m.type === 'ready' && resolve(true));
+        fresh.worker.on('exit', () => resolve(false));
+      });
+      if (!ok) return log.error('SIGHUP: a new worker failed to start; keeping the old ones');
+      old.retiring = true;
+      this.send(old, { type: 'shutdown' });
+    }
+  }
+
+  private send(child: Child, message: ToWorker): void {
+    if (child.worker.isConnected()) child.worker.send(message);
+  }
+
+  private stopAll(): void {
+    for (const child of this.children) child.worker.process.kill('SIGKILL');
+  }
+
+  private exit(code: number): void {
+    if (this.forceTimer !== undefined) clearTimeout(this.forceTimer);
+    setTimeout(() => process.exit(code), 20);
+  }
+}

@@ -1,0 +1,25 @@
+// Worker process entry: wait for the configuration from the supervisor, run.
+import { Worker } from './worker';
+import type { FromWorker, ToWorker } from './worker-config';
+
+export function runWorkerProcess(): void {
+  let worker: Worker | undefined;
+  const report = (message: FromWorker): void => {
+    if (process.connected) process.send?.(message);
+  };
+  process.on('message', (message: ToWorker) => {
+    if (message.type === 'config' && worker === undefined) {
+      worker = new Worker(message.config, report);
+      void worker.start();
+    } else if (message.type === 'shutdown') {
+      worker?.shutdown();
+    }
+  });
+  // Ctrl-C reaches every process in the terminal's group: the supervisor
+  // decides what it means, so a worker ignores SIGINT. A SIGTERM sent to a
+  // worker alone (or to the whole group, as systemd does) drains it.
+  process.on('SIGINT', () => undefined);
+  process.on('SIGTERM', () => worker?.shutdown());
+  process.on('SIGHUP', () => undefined);
+  process.on('disconnect', () => (worker ? worker.abandon() : process.exit(0)));
+}

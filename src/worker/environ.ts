@@ -1,0 +1,65 @@
+// Builds the REQUEST frame payload: the CGI-style part of the WSGI environ
+// (PEP 3333 "environ Variables", RFC 3875 4.1) as NUL-separated latin-1.
+import type { RequestHead } from '../http/request-head';
+
+export interface ConnectionFacts {
+  readonly remoteAddress: string;
+  readonly remotePort: number;
+  readonly localAddress: string;
+  readonly localPort: number;
+  readonly scheme: 'http' | 'https';
+}
+
+const cgiNames = new Map<string, string | null>();
+
+/** `x-forwarded-for` -> `HTTP_X_FORWARDED_FOR`; null for names the environ must not carry. */
+function cgiName(lower: string): string | null {
+  let name = cgiNames.get(lower);
+  if (name !== undefined) return name;
+  // A field spelled with '_' would land on the same key as its '-' twin and
+  // could spoof it (e.g. X_Auth vs X-Auth behind a proxy that checks one): drop it.
+  if (lower.includes('_')) name = null;
+  else if (lower === 'content-type') name = 'CONTENT_TYPE';
+  else if (lower === 'content-length') name = 'CONTENT_LENGTH';
+  else name = 'HTTP_' + lower.toUpperCase().replace(/-/g, '_');
+  if (cgiNames.size < 1000) cgiNames.set(lower, name);
+  return name;
+}
+
+/** Splits an authority into host and port: `example.com:8080`, `[::1]:80`, `example.com`. */
+function splitAuthority(authority: string): [string, string] {
+  const colon = authority.lastIndexOf(':');
+  if (colon > 0 && colon > authority.lastIndexOf(']')) return [authority.slice(0, colon), authority.slice(colon + 1)];
+  return [authority, ''];
+}
+
+export function requestPayload(head: RequestHead, facts: ConnectionFacts): string {
+  const fields = new Map<string, string>();
+  const h = head.headers;
+  for (let i = 0; i + 1 < h.length; i += 2) {
+    const name = cgiName(h[i] as string);
+    if (name === null) continue;
+    const value = h[i + 1] as string;
+    const seen = fields.get(name);
+    // RFC 9110 5.3: repeated fields combine, in order, with ", ".
+    fields.set(name, seen === undefined ? value : seen + ', ' + value);
+  }
+  if (head.bodyKind === 'chunked') fields.delete('CONTENT_LENGTH');
+  // RFC 9112 3.2.2: an absolute-form target's authority replaces Host.
+  if (head.host !== '' && fields.get('HTTP_HOST') !== head.host) fields.set('HTTP_HOST', head.host);
+
+  let serverName = facts.localAddress;
+  let serverPort = String(facts.localPort);
+  if (head.host !== '') {
+    const [name, port] = splitAuthority(head.host);
+    serverName = name;
+    if (port !== '') serverPort = port;
+    else serverPort = facts.scheme === 'https' ? '443' : '80';
+  }
+  const flags = (head.bodyKind === 'chunked' || head.contentLength > 0 ? 'b' : '') + (head.expectContinue ? 'c' : '');
+  let out =
+    head.method + '\0' + head.path + '\0' + head.query + '\0' + (head.minorVersion === 1 ? 'HTTP/1.1' : 'HTTP/1.0') + '\0' +
+    facts.remoteAddress + '\0' + facts.remotePort + '\0' + serverName + '\0' + serverPort + '\0' + facts.scheme + '\0' + flags;
+  for (const [name, value] of fields) out += '\0' + name + '\0' + value;
+  return out;
+}

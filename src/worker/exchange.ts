@@ -1,0 +1,220 @@
+// One request/response pair carried over one host stream: the only place
+// where the HTTP side (Connection, ResponseWriter) meets the bridge (Host).
+import * as fs from 'node:fs';
+import type { Connection, Exchange } from '../http/connection';
+import type { RequestHead } from '../http/request-head';
+import type { Host, StreamHandler } from '../bridge/host';
+import { FrameType, decodeFilePayload, decodeResponsePayload, encodeFilePayload, encodeFrame, encodeTextFrame, encodeU32Frame, frameHeader } from '../bridge/protocol';
+import { log } from '../log/logger';
+import { WORKER_ERRORS } from '../errors';
+import { requestPayload, type ConnectionFacts } from './environ';
+
+const FILE_CHUNK = 256 * 1024;
+
+export interface ExchangeOptions {
+  readonly requestWindow: number;
+}
+
+export class BridgeExchange implements Exchange, StreamHandler {
+  private readonly stream: number;
+  /** Request body bytes we may still send before the host returns a WINDOW. */
+  private window: number;
+  /** Response bytes written while the socket was full, owed to the host as CREDIT after 'drain'. */
+  private owedCredit = 0;
+  /** The host sent the stream's last frame (or died): nothing more will come. */
+  private hostDone = false;
+  /** The connection no longer waits for us (finished, failed, or gone). */
+  private detached = false;
+  private file: fs.ReadStream | undefined;
+
+  constructor(
+    private readonly connection: Connection,
+    private readonly host: Host,
+    private readonly head: RequestHead,
+    facts: ConnectionFacts,
+    options: ExchangeOptions,
+    private readonly onTimeoutRecycle: (host: Host, stream: number) => void,
+  ) {
+    this.window = options.requestWindow;
+    this.stream = host.openStream(this);
+    host.send(encodeTextFrame(FrameType.REQUEST, this.stream, requestPayload(head, facts)));
+  }
+
+  // ---- from the connection -------------------------------------------------
+
+  onBody(data: Buffer): boolean {
+    if (this.hostDone) return true; // the application is done: the rest is discarded
+    this.host.send(frameHeader(FrameType.BODY, this.stream, data.length));
+    this.host.send(data);
+    this.window -= data.length;
+    return this.window > 0;
+  }
+
+  onBodyEnd(): void {
+    if (!this.hostDone) this.host.send(encodeFrame(FrameType.BODY_END, this.stream));
+  }
+
+  onBodyError(reason: string): void {
+    if (!this.hostDone) this.host.send(encodeFrame(FrameType.BODY_ERROR, this.stream, Buffer.from(reason, 'utf8')));
+  }
+
+  onClientGone(): void {
+    this.detached = true;
+    this.file?.destroy();
+    if (!this.hostDone) this.host.send(encodeFrame(FrameType.CANCEL, this.stream));
+  }
+
+  onDrain(): void {
+    if (this.owedCredit > 0 && !this.hostDone) {
+      this.host.send(encodeU32Frame(FrameType.CREDIT, this.stream, this.owedCredit));
+      this.owedCredit = 0;
+    }
+    if (this.file?.isPaused()) this.file.resume();
+  }
+
+  onTimeout(): void {
+    const writer = this.connection.writer;
+    log.error(`${WORKER_ERRORS.YW_REQUEST_TIMEOUT.code}: ${this.head.method} ${this.head.target}: ${WORKER_ERRORS.YW_REQUEST_TIMEOUT.message}`);
+    if (!this.hostDone) this.onTimeoutRecycle(this.host, this.stream);
+    this.detach();
+    if (writer === undefined || !writer.started) this.connection.fail(504, true);
+    else this.connection.abort();
+  }
+
+  // ---- from the host -------------------------------------------------------
+
+  onFrame(type: number, payload: Buffer): void {
+    switch (type) {
+      case FrameType.HEAD:
+      case FrameType.HEAD_END:
+        return this.onHead(payload, type === FrameType.HEAD_END);
+      case FrameType.DATA:
+        return this.onData(payload);
+      case FrameType.END:
+        this.endStream();
+        return this.finish(this.connection.writer?.end() ?? false);
+      case FrameType.FILE:
+        return this.sendFile(payload);
+      case FrameType.ABORT:
+        this.endStream();
+        return this.onAbort(payload.toString('utf8'));
+      case FrameType.CONTINUE:
+        if (this.detached) return;
+        this.connection.sendContinue();
+        return this.connection.resumeBody();
+      case FrameType.WINDOW:
+        this.window += payload.readUInt32BE(0);
+        if (this.window > 0 && !this.detached) this.connection.resumeBody();
+        return;
+      default:
+        log.warning(`python host sent frame 0x${type.toString(16)} on a request stream; ignored`);
+    }
+  }
+
+  onHostGone(): void {
+    this.hostDone = true;
+    if (this.detached) return;
+    log.error(`${WORKER_ERRORS.YW_HOST_GONE.code}: ${this.head.method} ${this.head.target}: ${WORKER_ERRORS.YW_HOST_GONE.message}`);
+    this.detach();
+    this.connection.fail(502, true);
+  }
+
+  private onHead(payload: Buffer, complete: boolean): void {
+    if (complete) this.endStream();
+    if (this.detached) return;
+    const writer = this.connection.writer;
+    if (writer === undefined) return;
+    const { head, body } = decodeResponsePayload(payload);
+    const error = writer.head(head, body, complete);
+    if (error !== undefined) {
+      log.error(`${WORKER_ERRORS.YW_APP_ERROR.code}: ${this.head.method} ${this.head.target}: ${error}`);
+      if (!complete) this.cancel();
+      this.detach();
+      return this.connection.fail(500, true);
+    }
+    this.connection.appProgress();
+    if (complete) return this.finish(writer.end());
+    this.credit(body.length, !this.connection.socket.writableNeedDrain);
+  }
+
+  private onData(payload: Buffer): void {
+    if (this.detached) return;
+    const writer = this.connection.writer;
+    if (writer === undefined) return;
+    this.connection.appProgress();
+    this.credit(payload.length, writer.data(payload));
+  }
+
+  /** Returns response allowance to the host now, or after the socket drains. */
+  private credit(bytes: number, socketHasRoom: boolean): void {
+    if (bytes === 0 || this.hostDone) return;
+    if (socketHasRoom && this.owedCredit === 0) this.host.send(encodeU32Frame(FrameType.CREDIT, this.stream, bytes));
+    else this.owedCredit += bytes;
+  }
+
+  private onAbort(reason: string): void {
+    if (this.detached) return;
+    log.debug(`stream ${this.stream} aborted by the application: ${reason}`);
+    this.detach();
+    // Before any byte: a 500 (the traceback is in the host's log, never in the
+    // response). After: close without a clean end, so the client sees it.
+    this.connection.fail(500, false);
+  }
+
+  /** wsgi.file_wrapper: Node reads the file itself and answers FILE_DONE. */
+  private sendFile(payload: Buffer): void {
+    const request = decodeFilePayload(payload);
+    const done = (ok: boolean): void => {
+      this.file = undefined;
+      if (!this.hostDone) this.host.send(encodeFrame(FrameType.FILE_DONE, this.stream, Buffer.from([ok ? 1 : 0])));
+    };
+    if (this.detached) return done(false);
+    const options: { start: number; end?: number; highWaterMark: number } = { start: request.offset, highWaterMark: FILE_CHUNK };
+    if (request.count !== undefined) {
+      if (request.count === 0) return done(true);
+      options.end = request.offset + request.count - 1;
+    }
+    const file = fs.createReadStream(request.path, options);
+    this.file = file;
+    file.on('data', (chunk) => {
+      const writer = this.connection.writer;
+      if (this.detached || writer === undefined) return void file.destroy();
+      this.connection.appProgress();
+      if (!writer.data(chunk as Buffer)) file.pause();
+    });
+    file.on('end', () => done(true));
+    file.on('error', (err) => {
+      log.error(`cannot send file ${request.path}: ${err.message}`);
+      done(false);
+    });
+    file.on('close', () => {
+      if (this.file === file) done(false);
+    });
+  }
+
+  private endStream(): void {
+    if (this.hostDone) return;
+    this.hostDone = true;
+    this.host.closeStream(this.stream);
+  }
+
+  private cancel(): void {
+    if (!this.hostDone) this.host.send(encodeFrame(FrameType.CANCEL, this.stream));
+  }
+
+  private detach(): void {
+    this.detached = true;
+    this.file?.destroy();
+  }
+
+  private finish(clean: boolean): void {
+    if (this.detached) return;
+    this.detached = true;
+    this.connection.finish(clean);
+  }
+
+  /** The host pid and stream, for logs. */
+  describe(): string {
+    return `host ${this.host.info.pid} stream ${this.stream}`;
+  }
+}

@@ -1,0 +1,112 @@
+// Keeps one live Python host per worker: starts it, replaces it when it dies
+// (with backoff, so a host that crashes at once does not spin), and recycles
+// it when a request is stuck, without dropping the other requests on it.
+import { Host, HostStartError, type HostOptions } from '../bridge/host';
+import { FrameType, encodeFrame } from '../bridge/protocol';
+import { log } from '../log/logger';
+
+const FIRST_BACKOFF_MS = 100;
+const MAX_BACKOFF_MS = 10_000;
+const HEALTHY_AFTER_MS = 30_000; // a host that lived this long resets the backoff
+const KILL_AFTER_CLOSE_MS = 5_000;
+
+export class HostKeeper {
+  current: Host | undefined;
+  private backoffMs = FIRST_BACKOFF_MS;
+  private startedAt = 0;
+  private stopping = false;
+  private readonly retiring = new Set<Host>();
+
+  constructor(
+    private readonly options: HostOptions,
+    private readonly retireGraceMs: number,
+  ) {}
+
+  /** Starts the first host; rejects with HostStartError if it cannot load the app. */
+  async start(): Promise<Host> {
+    const host = await Host.start(this.options);
+    this.adopt(host);
+    return host;
+  }
+
+  private adopt(host: Host): void {
+    this.current = host;
+    this.startedAt = Date.now();
+    host.onExit((code, signal) => {
+      this.retiring.delete(host);
+      if (this.current !== host) return;
+      this.current = undefined;
+      if (this.stopping) return;
+      log.error(`python host ${host.info.pid} died (${signal ?? `status ${code}`}); starting another`);
+      if (Date.now() - this.startedAt > HEALTHY_AFTER_MS) this.backoffMs = FIRST_BACKOFF_MS;
+      this.restartLater();
+    });
+    log.debug(`python host ${host.info.pid} ready (${host.info.executable}, Python ${host.info.python})`);
+  }
+
+  private restartLater(): void {
+    const delay = this.backoffMs;
+    this.backoffMs = Math.min(this.backoffMs * 2, MAX_BACKOFF_MS);
+    setTimeout(() => {
+      if (this.stopping || this.current !== undefined) return;
+      Host.start(this.options).then(
+        (host) => (this.stopping ? host.kill() : this.adopt(host)),
+        (err: HostStartError) => {
+          log.error(`cannot restart the python host: ${err.message}`);
+          this.restartLater();
+        },
+      );
+    }, delay);
+  }
+
+  /**
+   * A request on `host` is stuck: log its Python stack, move new requests to
+   * a fresh host, and end the old one once its other requests are done.
+   */
+  recycle(host: Host, stream: number): void {
+    host.send(encodeFrame(FrameType.DUMP_STACK, stream));
+    host.closeStream(stream);
+    if (this.current !== host || this.stopping) return;
+    this.current = undefined;
+    this.retire(host);
+    Host.start(this.options).then(
+      (fresh) => (this.stopping ? fresh.kill() : this.adopt(fresh)),
+      (err: HostStartError) => {
+        log.error(`cannot start a replacement python host: ${err.message}`);
+        this.restartLater();
+      },
+    );
+  }
+
+  private retire(host: Host): void {
+    this.retiring.add(host);
+    const deadline = Date.now() + this.retireGraceMs;
+    const check = setInterval(() => {
+      if (!host.isAlive) return clearInterval(check);
+      if (host.openStreams === 0 || Date.now() > deadline) {
+        clearInterval(check);
+        this.close(host);
+      }
+    }, 100);
+  }
+
+  private close(host: Host): void {
+    host.close();
+    setTimeout(() => host.kill(), KILL_AFTER_CLOSE_MS).unref();
+  }
+
+  /** Ends every host: closes their sockets, kills any that do not exit. */
+  stop(): Promise<void> {
+    this.stopping = true;
+    const hosts = [...this.retiring, ...(this.current ? [this.current] : [])].filter((h) => h.isAlive);
+    return Promise.all(
+      hosts.map(
+        (host) =>
+          new Promise<void>((resolve) => {
+            host.onExit(() => resolve());
+            this.close(host);
+          }),
+      ),
+    ).then(() => undefined);
+  }
+}

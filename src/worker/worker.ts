@@ -1,0 +1,186 @@
+// A worker process: one listener (shared with the other workers through the
+// cluster module), its connections, and the Python host that runs the app.
+import * as fs from 'node:fs';
+import * as net from 'node:net';
+import * as tls from 'node:tls';
+import { Connection, type ConnectionEvents, type ConnectionOptions } from '../http/connection';
+import { cannedResponse } from '../http/canned';
+import type { RequestHead } from '../http/request-head';
+import { HostStartError } from '../bridge/host';
+import { enabled, log, setLogLevel } from '../log/logger';
+import { HTTP_ERRORS, STARTUP_ERRORS, WORKER_ERRORS } from '../errors';
+import { BridgeExchange } from './exchange';
+import { HostKeeper } from './host-keeper';
+import { EXIT_APP_LOAD, EXIT_BIND, EXIT_PYTHON, type FromWorker, type WorkerConfig } from './worker-config';
+
+export const SERVER_NAME = 'yimmo-wsgi';
+const REQUEST_WINDOW = 64 * 1024;
+const RESPONSE_WINDOW = 1024 * 1024;
+const SWEEP_MS = 250;
+
+export class Worker {
+  private readonly connections = new Set<Connection>();
+  private readonly hosts: HostKeeper;
+  private readonly connectionOptions: ConnectionOptions;
+  private server: net.Server | undefined;
+  private sweepTimer: NodeJS.Timeout | undefined;
+  private shuttingDown = false;
+
+  constructor(
+    private readonly config: WorkerConfig,
+    private readonly report: (message: FromWorker) => void,
+  ) {
+    setLogLevel(config.logLevel);
+    this.hosts = new HostKeeper(
+      {
+        python: config.python,
+        app: config.app,
+        threads: config.threads,
+        multiprocess: config.processes > 1,
+        logLevel: config.logLevel,
+        requestWindow: REQUEST_WINDOW,
+        responseWindow: RESPONSE_WINDOW,
+      },
+      config.gracefulTimeoutMs,
+    );
+    this.connectionOptions = {
+      limits: config.limits,
+      idleTimeoutMs: config.idleTimeoutMs,
+      headerTimeoutMs: config.headerTimeoutMs,
+      bodyTimeoutMs: config.bodyTimeoutMs,
+      requestTimeoutMs: config.requestTimeoutMs,
+      serverName: SERVER_NAME,
+    };
+  }
+
+  /** Loads the application first, then listens: a broken app never binds the port. */
+  async start(): Promise<void> {
+    let host;
+    try {
+      host = await this.hosts.start();
+    } catch (err) {
+      const e = err as HostStartError;
+      const code = e.appLoad ? STARTUP_ERRORS.YW_APP_LOAD.code : STARTUP_ERRORS.YW_PYTHON.code;
+      this.report({ type: 'fatal', code, message: e.message });
+      return this.exit(e.appLoad ? EXIT_APP_LOAD : EXIT_PYTHON);
+    }
+    const server = this.createServer();
+    this.server = server;
+    server.on('error', (err: NodeJS.ErrnoException) => {
+      const where = `${this.config.bindHost}:${this.config.port}`;
+      this.report({ type: 'fatal', code: STARTUP_ERRORS.YW_BIND.code, message: `cannot listen on ${where}: ${err.code ?? err.message}` });
+      void this.hosts.stop().then(() => this.exit(EXIT_BIND));
+    });
+    server.listen({ host: this.config.bindHost, port: this.config.port, backlog: this.config.backlog }, () => {
+      const address = server.address() as net.AddressInfo;
+      this.report({ type: 'ready', port: address.port, python: host.info.python, executable: host.info.executable, hostPid: host.info.pid });
+    });
+    this.sweepTimer = setInterval(this.sweep, SWEEP_MS);
+  }
+
+  private createServer(): net.Server {
+    const tlsFiles = this.config.tls;
+    if (tlsFiles === null) {
+      return net.createServer({ noDelay: true }, (socket) => this.accept(socket, 'http'));
+    }
+    const server = tls.createServer(
+      { cert: fs.readFileSync(tlsFiles.certPath), key: fs.readFileSync(tlsFiles.keyPath) },
+      (socket) => this.accept(socket, 'https'),
+    );
+    server.on('tlsClientError', (err) => log.debug(`TLS handshake failed: ${err.message}`));
+    return server;
+  }
+
+  private accept(socket: net.Socket, scheme: 'http' | 'https'): void {
+    if (this.shuttingDown || this.connections.size >= this.config.maxConnections) {
+      if (!this.shuttingDown) log.warning(`${WORKER_ERRORS.YW_OVERLOADED.code}: ${this.connections.size} connections; answering 503`);
+      socket.on('error', () => socket.destroy());
+      socket.end(cannedResponse(503, true, SERVER_NAME));
+      return;
+    }
+    const facts = {
+      remoteAddress: socket.remoteAddress ?? '',
+      remotePort: socket.remotePort ?? 0,
+      localAddress: socket.localAddress ?? this.config.bindHost,
+      localPort: socket.localPort ?? this.config.port,
+      scheme,
+    };
+    const connection = new Connection(socket, this.connectionOptions, (conn, head) => this.startExchange(conn, head, facts), this.events);
+    this.connections.add(connection);
+  }
+
+  private startExchange(connection: Connection, head: RequestHead, facts: ConstructorParameters<typeof BridgeExchange>[3]) {
+    const host = this.hosts.current;
+    if (host === undefined || !host.isAlive) {
+      // Between a host's death and its replacement: answer, and let the client retry.
+      setImmediate(() => connection.fail(503, false));
+      return NOOP_EXCHANGE;
+    }
+    return new BridgeExchange(connection, host, head, facts, { requestWindow: REQUEST_WINDOW }, (h, stream) => this.hosts.recycle(h, stream));
+  }
+
+  private readonly events: ConnectionEvents = {
+    exchangeDone: (connection, head, writer, durationMs) => {
+      if (!enabled('INFO')) return;
+      const target = head.target.length > 200 ? head.target.slice(0, 200) + '...' : head.target;
+      log.info(`${connection.socket.remoteAddress ?? '-'} "${head.method} ${target} HTTP/1.${head.minorVersion}" ${writer.status} ${writer.bodyBytes} ${durationMs}ms`);
+    },
+    rejected: (connection, error) => {
+      const known = (HTTP_ERRORS as Record<string, { message: string }>)[error.code];
+      log.info(`${connection.socket.remoteAddress ?? '-'} rejected with ${error.status}: ${error.code} ${known?.message ?? ''} (${error.detail})`);
+    },
+    closed: (connection) => {
+      this.connections.delete(connection);
+      if (this.shuttingDown && this.connections.size === 0) void this.finishShutdown();
+    },
+  };
+
+  private readonly sweep = (): void => {
+    const now = Date.now();
+    for (const connection of this.connections) {
+      if (connection.deadlineKind !== 'none' && now > connection.deadline) connection.timeout();
+    }
+  };
+
+  /** Graceful stop: no new connections, idle ones closed now, busy ones after their response. */
+  shutdown(): void {
+    if (this.shuttingDown) return;
+    this.shuttingDown = true;
+    this.server?.close();
+    for (const connection of this.connections) {
+      if (connection.isIdle) connection.close();
+      else connection.closeAfterResponse = true;
+    }
+    if (this.connections.size === 0) void this.finishShutdown();
+  }
+
+  private finished = false;
+  private async finishShutdown(): Promise<void> {
+    if (this.finished) return;
+    this.finished = true;
+    if (this.sweepTimer !== undefined) clearInterval(this.sweepTimer);
+    await this.hosts.stop();
+    this.exit(0);
+  }
+
+  /** Supervisor gone: nobody will restart or stop us, so end now (no orphans). */
+  abandon(): void {
+    void this.hosts.stop();
+    setTimeout(() => process.exit(0), 100).unref();
+    for (const connection of this.connections) connection.abort();
+  }
+
+  private exit(code: number): void {
+    // Let the IPC message to the supervisor leave before the process ends.
+    setTimeout(() => process.exit(code), 50);
+  }
+}
+
+const NOOP_EXCHANGE = {
+  onBody: (): boolean => false,
+  onBodyEnd: (): void => undefined,
+  onBodyError: (): void => undefined,
+  onClientGone: (): void => undefined,
+  onDrain: (): void => undefined,
+  onTimeout: (): void => undefined,
+};

@@ -1,0 +1,118 @@
+// Processes, supervision and signals: the server survives its children dying,
+// spreads work over processes, and drains on SIGTERM.
+import { test } from 'node:test';
+import * as assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
+import * as fs from 'node:fs';
+import { Client, get, request, startServer } from '../support/server';
+
+function children(pid: number): number[] {
+  try {
+    return execFileSync('pgrep', ['-P', String(pid)]).toString().trim().split('\n').filter(Boolean).map(Number);
+  } catch {
+    return [];
+  }
+}
+
+async function eventually<T>(probe: () => Promise<T>, timeoutMs = 10_000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    try {
+      return await probe();
+    } catch (err) {
+      if (Date.now() > deadline) throw err;
+      await new Promise((r) => setTimeout(r, 100));
+    }
+  }
+}
+
+async function hello(port: number): Promise<void> {
+  const r = await request(port, get('/hello'), { timeoutMs: 2000 });
+  assert.equal(r.status, 200);
+}
+
+test('SIGTERM lets a 2 s request finish and then exits 0', async () => {
+  const server = await startServer('behaviours:app');
+  const client = await Client.connect(server.port);
+  client.write(get('/sleep?2'));
+  await new Promise((r) => setTimeout(r, 300));
+  const started = Date.now();
+  const exited = server.stop('SIGTERM');
+  const r = await client.response({ timeoutMs: 5000 });
+  assert.equal(r.status, 200);
+  assert.equal(await exited, 0);
+  assert.ok(Date.now() - started < 4000);
+});
+
+test('an idle keep-alive client does not delay shutdown', async () => {
+  const server = await startServer('behaviours:app');
+  const client = await Client.connect(server.port);
+  client.write(get('/hello'));
+  await client.response();
+  const started = Date.now();
+  assert.equal(await server.stop('SIGTERM'), 0);
+  assert.ok(Date.now() - started < 2000, `shutdown took ${Date.now() - started} ms`);
+  assert.ok(await client.closed(1000));
+});
+
+test('a killed python host is replaced: its request gets 502, later requests succeed', async () => {
+  const server = await startServer('behaviours:app');
+  try {
+    const r = await request(server.port, get('/crash'));
+    assert.equal(r.status, 502);
+    await eventually(() => hello(server.port));
+  } finally {
+    await server.stop();
+  }
+});
+
+test('kill -9 of a host or a worker is followed by successful requests within seconds', async () => {
+  const server = await startServer('behaviours:app');
+  try {
+    const [worker] = children(server.child.pid as number);
+    assert.ok(worker, 'no worker process');
+    const [host] = children(worker);
+    assert.ok(host, 'no host process');
+    process.kill(host, 'SIGKILL');
+    await eventually(() => hello(server.port));
+    process.kill(worker, 'SIGKILL');
+    await eventually(() => hello(server.port));
+    assert.notEqual(children(server.child.pid as number)[0], worker);
+  } finally {
+    await server.stop();
+  }
+});
+
+test('-p 2 serves requests from two python hosts', async () => {
+  const server = await startServer('behaviours:app', { args: ['-p', '2'] });
+  try {
+    const pids = new Set<string>();
+    for (let i = 0; i < 60 && pids.size < 2; i++) {
+      // Concurrent slow requests force both workers to take connections.
+      const batch = await Promise.all([1, 2, 3, 4].map(() => request(server.port, get('/sleep?0.05'))));
+      for (const r of batch) pids.add(r.body.toString().split(' in ')[1] ?? '');
+    }
+    assert.equal(pids.size, 2, `answered by ${[...pids].join(', ')}`);
+  } finally {
+    await server.stop();
+  }
+});
+
+test('when the supervisor is killed its workers and hosts exit too', async () => {
+  const server = await startServer('behaviours:app');
+  const supervisor = server.child.pid as number;
+  const [worker] = children(supervisor);
+  assert.ok(worker);
+  const [host] = children(worker);
+  assert.ok(host);
+  process.kill(supervisor, 'SIGKILL');
+  // A zombie (state Z) has exited; only its parent's wait() is missing.
+  const alive = (pid: number): boolean => {
+    try {
+      return !/^\d+ \(.*\) Z/.test(fs.readFileSync(`/proc/${pid}/stat`, 'utf8'));
+    } catch {
+      return false;
+    }
+  };
+  await eventually(async () => assert.ok(!alive(worker) && !alive(host), 'orphans left behind'), 5000);
+});
