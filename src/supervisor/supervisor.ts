@@ -34,7 +34,7 @@ export class Supervisor {
   private forceTimer: NodeJS.Timeout | undefined;
 
   constructor(
-    private readonly config: WorkerConfig,
+    private config: WorkerConfig,
     private readonly banner: Banner,
   ) {}
 
@@ -62,6 +62,8 @@ export class Supervisor {
   private onMessage(child: Child, message: FromWorker): void {
     if (message.type === 'ready') {
       child.ready = true;
+      // With port 0 the kernel picked a port: replacements must bind the same one.
+      if (this.config.port === 0) this.config = { ...this.config, port: message.port };
       if (!this.announced && [...this.children].every((c) => c.ready)) {
         this.announced = true;
         this.printBanner(message);
