@@ -80,11 +80,13 @@ export class Worker {
 
   private createServer(): net.Server {
     const tlsFiles = this.config.tls;
+    // allowHalfOpen: a client that shuts down its sending side after the
+    // request still gets the response (RFC 9112 9.6); Connection closes later.
     if (tlsFiles === null) {
-      return net.createServer({ noDelay: true }, (socket) => this.accept(socket, 'http'));
+      return net.createServer({ noDelay: true, allowHalfOpen: true }, (socket) => this.accept(socket, 'http'));
     }
     const server = tls.createServer(
-      { cert: fs.readFileSync(tlsFiles.certPath), key: fs.readFileSync(tlsFiles.keyPath) },
+      { cert: fs.readFileSync(tlsFiles.certPath), key: fs.readFileSync(tlsFiles.keyPath), allowHalfOpen: true },
       (socket) => this.accept(socket, 'https'),
     );
     server.on('tlsClientError', (err) => log.debug(`TLS handshake failed: ${err.message}`));
