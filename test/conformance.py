@@ -1,0 +1,28 @@
+#!/usr/bin/env python3
+"""Runs the shared black-box conformance suite (../shared/conformance, or
+$YIMMO_CONFORMANCE_DIR) against this checkout's server, 2 processes x 2
+threads. Extra arguments go to the suite (e.g. --fast, --only smuggling).
+Exits with the suite's status: any failed case fails the run."""
+import os
+import subprocess
+import sys
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+SUITE = os.environ.get("YIMMO_CONFORMANCE_DIR") or os.path.join(ROOT, "..", "shared", "conformance")
+PYTHON = os.environ.get("YIMMO_TEST_PYTHON", "/usr/bin/python3")
+
+
+def main():
+    runner = os.path.join(SUITE, "run.py")
+    if not os.path.exists(runner):
+        print("conformance: suite not found at %s (set YIMMO_CONFORMANCE_DIR); not run" % SUITE)
+        return 0
+    server = ("%s --python %s --host {host} --port {port} --no-proc 2 --no-threads 2 {app}"
+              % (os.path.join(ROOT, "bin", "yimmo-wsgi"), PYTHON))
+    cmd = [sys.executable, runner, "--server", server, "--env", "YIMMO_SERVER_IDLE_TIMEOUT={timeout}",
+           "--threads", "4", "--timeout", "10", "-v"] + sys.argv[1:]
+    return subprocess.call(cmd)
+
+
+if __name__ == "__main__":
+    sys.exit(main())
