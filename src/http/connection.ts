@@ -99,14 +99,21 @@ export class Connection {
   };
 
   private readonly onSocketDrain = (): void => {
+    this.appProgress(); // the client is reading: the exchange is moving
     this.exchange?.onDrain();
   };
 
   // A client that half-closes after its request still gets the response
   // (RFC 9112 9.6); we close once nothing is in progress.
   private readonly onSocketEnd = (): void => {
-    if (this.exchange === undefined) this.close();
-    else this.closeAfterResponse = true;
+    const exchange = this.exchange;
+    if (exchange === undefined) return this.close();
+    this.closeAfterResponse = true;
+    if (!this.bodyDone) {
+      // No more bytes can come: the application must not wait for them.
+      this.bodyDone = true;
+      exchange.onBodyError('client closed its side before the body was complete');
+    }
   };
 
   private readonly onSocketClose = (): void => {

@@ -4,7 +4,7 @@ import * as fs from 'node:fs';
 import type { Connection, Exchange } from '../http/connection';
 import type { RequestHead } from '../http/request-head';
 import type { Host, StreamHandler } from '../bridge/host';
-import { FrameType, decodeFilePayload, decodeResponsePayload, encodeFilePayload, encodeFrame, encodeTextFrame, encodeU32Frame, frameHeader } from '../bridge/protocol';
+import { FrameType, decodeFilePayload, decodeResponsePayload, encodeFrame, encodeTextFrame, encodeU32Frame, frameHeader } from '../bridge/protocol';
 import { log } from '../log/logger';
 import { WORKER_ERRORS } from '../errors';
 import { requestPayload, type ConnectionFacts } from './environ';
@@ -74,6 +74,12 @@ export class BridgeExchange implements Exchange, StreamHandler {
 
   onTimeout(): void {
     const writer = this.connection.writer;
+    if (writer !== undefined && writer.started && this.connection.socket.writableNeedDrain) {
+      // Waiting on the client, not the application: drop this connection only.
+      log.info(`${this.head.method} ${this.head.target}: client stopped reading; closing`);
+      this.detach();
+      return this.connection.abort();
+    }
     log.error(`${WORKER_ERRORS.YW_REQUEST_TIMEOUT.code}: ${this.head.method} ${this.head.target}: ${WORKER_ERRORS.YW_REQUEST_TIMEOUT.message}`);
     if (!this.hostDone) this.onTimeoutRecycle(this.host, this.stream);
     this.detach();
