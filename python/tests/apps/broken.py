@@ -1,0 +1,2 @@
+"""Importing this module fails."""
+raise RuntimeError("broken on purpose")

@@ -1,0 +1,2 @@
+"""`notcallable:app` is not callable."""
+app = 42

@@ -1,0 +1,358 @@
+"""The host's end of the bridge socket (fd 3): one reader, many writers.
+
+The reader loop runs in the main thread. It reads in bulk (recv_into a large
+buffer), splits frames with struct.unpack_from and routes them to streams;
+it never sends, so it can never block on a full socket while the worker is
+blocked on ours. Application threads send whole frames under one lock, one
+sendall per frame, so frames of different streams never interleave.
+
+EOF, a socket error or a protocol error means the worker is gone or cannot
+be trusted: the host exits at once with os._exit(0), whatever application
+threads are doing (docs/protocol.md: a host never outlives its worker).
+
+This module is imported after the application, so ``threading`` here is
+whatever the application made of it (gevent's monkey patches included).
+"""
+
+import os
+import sys
+import threading
+import time
+import traceback
+
+from . import log
+from .protocol import (
+    BODY, BODY_END, BODY_ERROR, CANCEL, CREDIT, DUMP_STACK, FILE_DONE,
+    HEADER, HEADER_SIZE, MAX_PAYLOAD, NAMES, REQUEST, U32,
+)
+
+RECV_BUFFER = 256 * 1024
+# Never call recv_into with less room than this (no tiny reads).
+MIN_ROOM = 64 * 1024
+
+
+# Outbox limits (see Channel.final).
+OUTBOX_FRAMES = 16
+OUTBOX_BYTES = 64 * 1024
+OUTBOX_DELAY = 0.002
+FLUSHER_IDLE_POLLS = 50
+# How long the reader waits before reading again while requests are queued.
+READER_PAUSE = 0.0002
+
+_monotonic = time.monotonic
+_sleep = time.sleep
+
+
+def _exit_now(reason):
+    log.debug("host exiting: %s" % reason)
+    os._exit(0)
+
+
+class Stream(object):
+    """One exchange (docs/protocol.md: stream = one request and its response).
+
+    The reader thread writes ``granted``, ``buf`` (appends), ``body_done``,
+    ``body_error``, ``cancelled`` and ``file_done``; the application thread
+    writes ``used`` and takes bytes from the front of ``buf``. Counters with
+    a single writer need no lock; the mutex only guards waiting, so that a
+    wake-up cannot be lost between a check and a wait (the Condition is made
+    the first time a thread actually has to wait).
+    """
+
+    __slots__ = (
+        "sid", "payload", "mutex", "cond", "granted", "used", "cancelled",
+        "buf", "body_done", "body_error", "file_done", "thread", "env",
+    )
+
+    def __init__(self, sid, payload, window, mutex):
+        self.sid = sid
+        self.payload = payload
+        self.mutex = mutex
+        self.cond = None
+        self.granted = window      # response bytes allowed so far (CREDIT adds)
+        self.used = 0              # response bytes sent so far
+        self.cancelled = False
+        self.buf = bytearray()     # request body bytes not yet read by the app
+        self.body_done = False     # BODY_END seen
+        self.body_error = None     # BODY_ERROR reason
+        self.file_done = None      # FILE_DONE value
+        self.thread = None         # ident of the thread running the app
+        self.env = None            # the environ, once built (for log lines)
+
+    def wait(self, ready):
+        """Block until ``ready()`` is true (checked under the mutex)."""
+        with self.mutex:
+            while not ready():
+                if self.cond is None:
+                    self.cond = threading.Condition(self.mutex)
+                self.cond.wait()
+
+    def wake(self):
+        # Caller holds self.mutex.
+        cond = self.cond
+        if cond is not None:
+            cond.notify_all()
+
+
+class Channel(object):
+    def __init__(self, sock, response_window, request_window):
+        self.sock = sock
+        self.response_window = response_window
+        self.request_window = request_window
+        self.streams = {}
+        self.queue = None  # set by main: where new streams go
+        self._send_lock = threading.Lock()
+        self._new_lock = threading.Lock
+        self._sendall = sock.sendall
+        # The outbox: last frames of finished streams, held while more
+        # requests are queued so that one sendall carries several responses
+        # (python/bench_host.py: ~35% less host CPU per request at load).
+        self._out = []
+        self._out_bytes = 0
+        self._out_since = 0.0
+        self._out_lock = threading.Lock()
+        self._out_used = False
+        self._flusher_asleep = True
+        self._flush_wanted = threading.Lock()
+        self._flush_wanted.acquire()
+
+    # ------------------------------------------------------------ sending
+
+    def send(self, data):
+        """Send one whole frame (header and payload in one bytes object),
+        together with whatever waits in the outbox."""
+        try:
+            with self._send_lock:
+                if self._out:
+                    data = self._take_out(data)
+                self._sendall(data)
+        except OSError as exc:
+            _exit_now("bridge socket send failed: %s" % exc)
+
+    def send_parts(self, first, second):
+        """One frame in two pieces (a large body is not copied to be joined)."""
+        try:
+            with self._send_lock:
+                if self._out:
+                    first = self._take_out(first)
+                self._sendall(first)
+                self._sendall(second)
+        except OSError as exc:
+            _exit_now("bridge socket send failed: %s" % exc)
+
+    def send_frame(self, ftype, sid, payload=b""):
+        n = len(payload)
+        if n < 65536:
+            self.send(HEADER.pack(n, ftype, sid) + payload)
+        else:
+            self.send_parts(HEADER.pack(n, ftype, sid), payload)
+
+    def final(self, data):
+        """Send a stream's last frame (HEAD_END, END, ABORT). While other
+        requests wait in the queue it joins the outbox instead: the thread
+        is about to handle the next one and sends both together. The outbox
+        is flushed when the queue runs dry, when it holds OUTBOX_FRAMES or
+        OUTBOX_BYTES, before a thread waits for anything, and at the latest
+        about OUTBOX_DELAY later by the flusher thread (a slow next request
+        must not hold a finished response back)."""
+        if self.queue.empty():
+            self.send(data)
+            return
+        with self._out_lock:
+            out = self._out
+            if not out:
+                self._out_since = _monotonic()
+            out.append(data)
+            self._out_bytes += len(data)
+            full = len(out) >= OUTBOX_FRAMES or self._out_bytes >= OUTBOX_BYTES
+        self._out_used = True
+        if full:
+            self.flush()
+        elif self._flusher_asleep:
+            self._flusher_asleep = False
+            try:
+                self._flush_wanted.release()
+            except RuntimeError:
+                pass  # already released
+
+    def flush(self):
+        """Send the outbox now."""
+        if not self._out:
+            return
+        try:
+            with self._send_lock:
+                if self._out:
+                    self._sendall(self._take_out(b""))
+        except OSError as exc:
+            _exit_now("bridge socket send failed: %s" % exc)
+
+    def _take_out(self, data):
+        # Caller holds _send_lock.
+        with self._out_lock:
+            out = self._out
+            out.append(data)
+            data = b"".join(out)
+            del out[:]
+            self._out_bytes = 0
+        return data
+
+    def run_flusher(self):
+        """Thread: bound how long a finished response can sit in the outbox.
+
+        It polls every OUTBOX_DELAY while outboxes are in use and sleeps on
+        a lock after FLUSHER_IDLE_POLLS polls without any; waking it per
+        batch instead cost ~1.5 us per request in thread hand-offs."""
+        while True:
+            self._flush_wanted.acquire()
+            idle = 0
+            while idle < FLUSHER_IDLE_POLLS:
+                _sleep(OUTBOX_DELAY)
+                if self._out_used:
+                    self._out_used = False
+                    idle = 0
+                else:
+                    idle += 1
+                if self._out and _monotonic() - self._out_since >= OUTBOX_DELAY:
+                    self.flush()
+            self._flusher_asleep = True
+            if self._out_used:
+                self._flusher_asleep = False  # raced with final(): keep going
+                try:
+                    self._flush_wanted.release()
+                except RuntimeError:
+                    pass
+
+    # ------------------------------------------------------------ reading
+
+    def run_reader(self):
+        """Read and route frames until the socket ends; never returns."""
+        try:
+            self._read_loop()
+        except Exception as exc:  # protocol error, or a bug: the socket is lost either way
+            if not isinstance(exc, (OSError, ValueError)):
+                log.error("bridge reader failed:\n%s" % traceback.format_exc().rstrip())
+            _exit_now("bridge reader: %s" % exc)
+        _exit_now("bridge socket closed by the worker")
+
+    def _read_loop(self):
+        recv_into = self.sock.recv_into
+        unpack_from = HEADER.unpack_from
+        streams = self.streams
+        queue_empty = self.queue.empty
+        buf = bytearray(RECV_BUFFER)
+        view = memoryview(buf)
+        start = end = 0
+        while True:
+            if len(buf) - end < MIN_ROOM:
+                # Little room left: move the partial frame to the front, or
+                # grow the buffer when one frame is larger than all of it.
+                pending = end - start
+                need = pending + MIN_ROOM
+                if pending >= HEADER_SIZE:
+                    need = max(need, HEADER_SIZE + unpack_from(buf, start)[0])
+                if need > len(buf):
+                    nbuf = bytearray(max(need, 2 * len(buf)))
+                    nbuf[:pending] = view[start:end]
+                    view.release()
+                    buf, view = nbuf, memoryview(nbuf)
+                else:
+                    view[:pending] = bytes(view[start:end])
+                start, end = 0, pending
+            if not queue_empty():
+                # The application threads have a backlog: no hurry to read
+                # more requests. Waiting a moment lets frames pile up, so one
+                # recv takes many and the reader and the application threads
+                # fight for the GIL less often (python/bench_host.py).
+                _sleep(READER_PAUSE)
+            n = recv_into(view[end:])
+            if not n:
+                return
+            end += n
+            pos = start
+            while end - pos >= HEADER_SIZE:
+                length, ftype, sid = unpack_from(buf, pos)
+                if length > MAX_PAYLOAD:
+                    raise ValueError("frame of %d bytes exceeds 16 MiB" % length)
+                fend = pos + HEADER_SIZE + length
+                if fend > end:
+                    break
+                pstart = pos + HEADER_SIZE
+                pos = fend
+                if ftype == REQUEST:
+                    if not sid or sid in streams:
+                        raise ValueError("REQUEST for stream %d which is open" % sid)
+                    stream = Stream(sid, bytes(view[pstart:fend]), self.response_window, self._new_lock())
+                    streams[sid] = stream
+                    self.queue.put(stream)
+                    continue
+                stream = streams.get(sid)
+                if ftype == BODY:
+                    if stream is not None:
+                        with stream.mutex:
+                            stream.buf += view[pstart:fend]
+                            stream.wake()
+                elif ftype == CREDIT:
+                    if length != 4:
+                        raise ValueError("CREDIT payload of %d bytes" % length)
+                    if stream is not None:
+                        amount = U32.unpack_from(buf, pstart)[0]
+                        with stream.mutex:
+                            stream.granted += amount
+                            stream.wake()
+                elif ftype == BODY_END:
+                    if stream is not None:
+                        with stream.mutex:
+                            stream.body_done = True
+                            stream.wake()
+                elif ftype == CANCEL:
+                    if stream is not None:
+                        with stream.mutex:
+                            stream.cancelled = True
+                            stream.wake()
+                elif ftype == BODY_ERROR:
+                    if stream is not None:
+                        reason = bytes(view[pstart:fend]).decode("utf-8", "replace") or "request body failed"
+                        with stream.mutex:
+                            stream.body_error = reason
+                            stream.wake()
+                elif ftype == FILE_DONE:
+                    if length != 1:
+                        raise ValueError("FILE_DONE payload of %d bytes" % length)
+                    if stream is not None:
+                        with stream.mutex:
+                            stream.file_done = buf[pstart]
+                            stream.wake()
+                elif ftype == DUMP_STACK:
+                    if stream is not None:
+                        self.dump_stack(stream)
+                else:
+                    raise ValueError("unexpected frame type 0x%02x (%s) from the worker"
+                                     % (ftype, NAMES.get(ftype, "unknown")))
+                if not sid:
+                    raise ValueError("frame type 0x%02x on stream 0" % ftype)
+            if pos == end:
+                start = end = 0
+                if len(buf) > RECV_BUFFER:
+                    # A huge frame grew the buffer; give the memory back.
+                    view.release()
+                    buf = bytearray(RECV_BUFFER)
+                    view = memoryview(buf)
+            else:
+                start = pos
+
+    # ------------------------------------------------------------ DUMP_STACK
+
+    def dump_stack(self, stream):
+        """Log where the application is stuck (the worker's request timeout)."""
+        ident = stream.thread
+        env = stream.env
+        if env is not None:
+            what = "%s %s" % (env.get("REQUEST_METHOD"), env.get("RAW_URI"))
+        else:
+            what = "stream %d" % stream.sid
+        frame = sys._current_frames().get(ident) if ident is not None else None
+        if frame is None:
+            log.error("request timeout for %s: not running in an application thread" % what)
+            return
+        stack = "".join(traceback.format_stack(frame)).rstrip()
+        log.error("request timeout for %s; stack of its thread:\n%s" % (what, stack))

@@ -1,0 +1,131 @@
+"""Host entry point: options, application, fd 3, HELLO, threads, reader.
+
+Order matters (docs/protocol.md "Starting up"): the application is imported
+BEFORE the socket is opened and before any thread, lock or queue of ours
+exists, so an application that calls gevent.monkey.patch_all() at import
+gets a cooperative socket and greenlets for threads. Only modules that
+create nothing at import time are imported above main().
+"""
+
+import json
+import os
+import signal
+import sys
+
+from . import log
+from .app import LoadError, load
+
+BRIDGE_FD = 3
+EXIT_USAGE = 2       # bad options or no fd 3: the worker's bug
+EXIT_LOAD_ERROR = 3  # the supervisor stops instead of restarting
+
+
+def _die_with_parent():
+    # Belt and braces on Linux: the socket's EOF already ends us, but a host
+    # stuck in a C extension never reads it; PR_SET_PDEATHSIG still does.
+    try:
+        import ctypes
+        libc = ctypes.CDLL(None, use_errno=True)
+        PR_SET_PDEATHSIG = 1
+        libc.prctl(PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
+    except Exception:
+        pass
+
+
+def _options():
+    try:
+        opts = json.loads(sys.argv[1])
+        if not isinstance(opts, dict):
+            raise ValueError("not a JSON object")
+        return {
+            "protocol": int(opts.get("protocol", 1)),
+            "app": str(opts["app"]),
+            "threads": max(1, int(opts.get("threads", 1))),
+            "multiprocess": bool(opts.get("multiprocess", False)),
+            "log_level": str(opts.get("log_level", "NOTICE")),
+            "request_window": max(1, int(opts.get("request_window", 1 << 20))),
+            "response_window": max(1, int(opts.get("response_window", 1 << 20))),
+        }
+    except (IndexError, KeyError, TypeError, ValueError) as exc:
+        log.fatal("yimmo host: bad options %r: %s" % (sys.argv[1:2], exc))
+        os._exit(EXIT_USAGE)
+
+
+def _make_queue():
+    # queue.SimpleQueue is C and fast, but it blocks the OS thread; under a
+    # monkey-patching library a queue built on threading's (patched)
+    # primitives keeps the greenlets cooperative.
+    import queue
+    patched = False
+    monkey = sys.modules.get("gevent.monkey")
+    if monkey is not None:
+        try:
+            patched = bool(monkey.is_module_patched("threading"))
+        except Exception:
+            patched = True
+    if "eventlet.patcher" in sys.modules:
+        patched = True
+    return queue.Queue() if patched else queue.SimpleQueue()
+
+
+def main():
+    opts = _options()
+    level = log.parse_level(opts["log_level"])
+    if level:
+        log.set_level(level)
+    # The worker decides when the host stops (it closes the socket); a ^C on
+    # the terminal reaches the whole process group and must not kill us first.
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.signal(signal.SIGTERM, signal.SIG_IGN)
+    _die_with_parent()
+    if opts["protocol"] != 1:
+        log.warning("worker speaks protocol %d, this host speaks 1" % opts["protocol"])
+
+    app = error = None
+    try:
+        app = load(opts["app"])
+    except LoadError as exc:
+        error = str(exc)
+
+    import socket  # after the application: maybe patched by now
+    try:
+        sock = socket.socket(fileno=BRIDGE_FD)
+        sock.setblocking(True)
+    except OSError as exc:
+        log.fatal("yimmo host: fd %d is not the bridge socket: %s" % (BRIDGE_FD, exc))
+        os._exit(EXIT_USAGE if error is None else EXIT_LOAD_ERROR)
+
+    from . import protocol
+    if error is not None:
+        try:
+            sock.sendall(protocol.encode_frame(protocol.LOAD_ERROR, 0, error.encode("utf-8", "backslashreplace")))
+        except OSError:
+            pass
+        log.debug("application failed to load: %s" % error)
+        os._exit(EXIT_LOAD_ERROR)
+
+    import threading
+    from .channel import Channel
+    from .wsgi import Handler
+
+    threads = opts["threads"]
+    channel = Channel(sock, opts["response_window"], opts["request_window"])
+    channel.queue = queue = _make_queue()
+    handler = Handler(channel, app, threads, opts["multiprocess"])
+    for i in range(threads):
+        t = threading.Thread(target=handler.serve, args=(queue,), name="yimmo-app-%d" % (i + 1))
+        t.daemon = True
+        t.start()
+    flusher = threading.Thread(target=channel.run_flusher, name="yimmo-flusher")
+    flusher.daemon = True
+    flusher.start()
+    hello = {
+        "protocol": protocol.PROTOCOL_VERSION,
+        "pid": os.getpid(),
+        "python": "%d.%d.%d" % sys.version_info[:3],
+        "executable": sys.executable,
+        "threads": threads,
+    }
+    channel.send(protocol.encode_frame(protocol.HELLO, 0, json.dumps(hello, separators=(",", ":")).encode("utf-8")))
+    log.debug("host ready: %s, %d thread(s)" % (opts["app"], threads))
+    channel.run_reader()
