@@ -38,6 +38,7 @@ export function workerConfig(config: Config): WorkerConfig {
     requestTimeoutMs: config.requestTimeoutMs,
     gracefulTimeoutMs: config.gracefulTimeoutMs,
     maxConnections: config.maxConnections,
+    listen: config.processes === 1,
   };
 }
 

@@ -3,6 +3,7 @@
 // the app cannot load or the port cannot be bound, drains on SIGTERM/SIGINT
 // and rolls the workers over on SIGHUP.
 import cluster, { type Worker as ClusterWorker } from 'node:cluster';
+import * as net from 'node:net';
 import * as path from 'node:path';
 import { log } from '../log/logger';
 import { EXIT_APP_LOAD, EXIT_BIND, EXIT_PYTHON, type FromWorker, type ToWorker, type WorkerConfig } from '../worker/worker-config';
@@ -24,6 +25,8 @@ interface Child {
   readonly startedAt: number;
   ready: boolean;
   retiring: boolean;
+  /** Connections dealt to this worker and not yet closed. */
+  open: number;
 }
 
 export class Supervisor {
@@ -32,6 +35,8 @@ export class Supervisor {
   private draining = false;
   private announced = false;
   private forceTimer: NodeJS.Timeout | undefined;
+  /** With several workers, the supervisor accepts and deals out connections. */
+  private listener: net.Server | undefined;
 
   constructor(
     private config: WorkerConfig,
@@ -39,8 +44,8 @@ export class Supervisor {
   ) {}
 
   start(): void {
-    // Workers accept on the shared socket themselves (no round trip through
-    // the primary per connection); the kernel spreads the connections.
+    // A single worker accepts on the socket itself (SCHED_NONE: no hand-off).
+    // Several workers get their connections from us (see deal()).
     cluster.schedulingPolicy = cluster.SCHED_NONE;
     cluster.setupPrimary({ exec: path.join(__dirname, '..', 'main.js'), args: [], silent: false });
     for (let i = 0; i < this.config.processes; i++) this.fork();
@@ -51,7 +56,7 @@ export class Supervisor {
 
   private fork(): Child {
     const worker = cluster.fork();
-    const child: Child = { worker, startedAt: Date.now(), ready: false, retiring: false };
+    const child: Child = { worker, startedAt: Date.now(), ready: false, retiring: false, open: 0 };
     this.children.add(child);
     worker.on('online', () => worker.send({ type: 'config', config: this.config } satisfies ToWorker));
     worker.on('message', (message: FromWorker) => this.onMessage(child, message));
@@ -63,14 +68,49 @@ export class Supervisor {
     if (message.type === 'ready') {
       child.ready = true;
       // With port 0 the kernel picked a port: replacements must bind the same one.
-      if (this.config.port === 0) this.config = { ...this.config, port: message.port };
+      if (this.config.port === 0 && message.port !== 0) this.config = { ...this.config, port: message.port };
       if (!this.announced && [...this.children].every((c) => c.ready)) {
         this.announced = true;
-        this.printBanner(message);
+        if (this.config.listen) this.printBanner(message);
+        else this.listen(message);
       }
+    } else if (message.type === 'closed') {
+      child.open = Math.max(0, child.open - 1);
     } else if (message.type === 'fatal') {
       log.fatal(`${message.code}: ${message.message}`);
     }
+  }
+
+  /** Binds only once every host has loaded the app: a broken app never takes the port. */
+  private listen(ready: Extract<FromWorker, { type: 'ready' }>): void {
+    const listener = net.createServer({ pauseOnConnect: true, noDelay: true }, (socket) => this.deal(socket));
+    this.listener = listener;
+    listener.on('error', (err: NodeJS.ErrnoException) => {
+      log.fatal(`YW_BIND: cannot listen on ${this.config.bindHost}:${this.config.port}: ${err.code ?? err.message}`);
+      this.stopAll();
+      this.exit(EXIT.bind);
+    });
+    listener.listen({ host: this.config.bindHost, port: this.config.port, backlog: this.config.backlog }, () => {
+      const port = (listener.address() as net.AddressInfo).port;
+      this.printBanner({ ...ready, port });
+    });
+  }
+
+  /**
+   * Hands a new connection to the worker with the fewest open connections.
+   * The kernel alone (SCHED_NONE) gives most connections to whichever worker
+   * wakes first, and Node's round-robin to whichever answered last: either way
+   * one host queues requests while another idles.
+   */
+  private deal(socket: net.Socket): void {
+    let best: Child | undefined;
+    for (const child of this.children) {
+      if (!child.ready || child.retiring || !child.worker.isConnected()) continue;
+      if (best === undefined || child.open < best.open) best = child;
+    }
+    if (best === undefined) return void socket.destroy();
+    best.open++;
+    best.worker.send({ type: 'connection' } satisfies ToWorker, socket);
   }
 
   private printBanner(ready: Extract<FromWorker, { type: 'ready' }>): void {
@@ -113,6 +153,7 @@ export class Supervisor {
       return this.exit(EXIT.ok);
     }
     this.draining = true;
+    this.listener?.close();
     log.notice(`${signal}: finishing requests in flight (up to ${this.config.gracefulTimeoutMs / 1000}s)`);
     for (const child of this.children) this.send(child, { type: 'shutdown' });
     if (this.children.size === 0) return this.exit(EXIT.ok);

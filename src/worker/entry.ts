@@ -1,4 +1,5 @@
 // Worker process entry: wait for the configuration from the supervisor, run.
+import * as net from 'node:net';
 import { Worker } from './worker';
 import type { FromWorker, ToWorker } from './worker-config';
 
@@ -7,8 +8,10 @@ export function runWorkerProcess(): void {
   const report = (message: FromWorker): void => {
     if (process.connected) process.send?.(message);
   };
-  process.on('message', (message: ToWorker) => {
-    if (message.type === 'config' && worker === undefined) {
+  process.on('message', (message: ToWorker, handle: unknown) => {
+    if (message.type === 'connection') {
+      if (handle instanceof net.Socket) worker?.adopt(handle);
+    } else if (message.type === 'config' && worker === undefined) {
       worker = new Worker(message.config, report);
       void worker.start();
     } else if (message.type === 'shutdown') {

@@ -20,6 +20,11 @@ export interface WorkerConfig {
   readonly requestTimeoutMs: number;
   readonly gracefulTimeoutMs: number;
   readonly maxConnections: number;
+  /**
+   * Whether the worker listens itself (one worker) or receives connections
+   * from the supervisor, which deals them to the least busy worker.
+   */
+  readonly listen: boolean;
 }
 
 /** Reserved worker exit codes: the supervisor stops instead of restarting (no crash loops). */
@@ -28,7 +33,14 @@ export const EXIT_BIND = 4;
 export const EXIT_PYTHON = 5;
 
 /** Messages on the supervisor <-> worker IPC channel. */
-export type ToWorker = { readonly type: 'config'; readonly config: WorkerConfig } | { readonly type: 'shutdown' };
+export type ToWorker =
+  | { readonly type: 'config'; readonly config: WorkerConfig }
+  | { readonly type: 'shutdown' }
+  /** Sent with a socket handle: a connection the supervisor accepted for this worker. */
+  | { readonly type: 'connection' };
 export type FromWorker =
+  /** The host is loaded and, if the worker listens itself, it listens on `port` (0 otherwise). */
   | { readonly type: 'ready'; readonly port: number; readonly python: string; readonly executable: string; readonly hostPid: number }
+  /** A connection dealt by the supervisor has closed. */
+  | { readonly type: 'closed' }
   | { readonly type: 'fatal'; readonly code: string; readonly message: string };

@@ -1,5 +1,6 @@
-// A worker process: one listener (shared with the other workers through the
-// cluster module), its connections, and the Python host that runs the app.
+// A worker process: its connections (from its own listener when it is the
+// only worker, else dealt by the supervisor), and the Python host that runs
+// the app.
 import * as fs from 'node:fs';
 import * as net from 'node:net';
 import * as tls from 'node:tls';
@@ -66,6 +67,11 @@ export class Worker {
     }
     const server = this.createServer();
     this.server = server;
+    if (!this.config.listen) {
+      this.report({ type: 'ready', port: 0, python: host.info.python, executable: host.info.executable, hostPid: host.info.pid });
+      this.sweepTimer = setInterval(this.sweep, SWEEP_MS);
+      return;
+    }
     server.on('error', (err: NodeJS.ErrnoException) => {
       const where = `${this.config.bindHost}:${this.config.port}`;
       this.report({ type: 'fatal', code: STARTUP_ERRORS.YW_BIND.code, message: `cannot listen on ${where}: ${err.code ?? err.message}` });
@@ -91,6 +97,15 @@ export class Worker {
     );
     server.on('tlsClientError', (err) => log.debug(`TLS handshake failed: ${err.message}`));
     return server;
+  }
+
+  /** A connection the supervisor accepted: handled as if our own server had. */
+  adopt(socket: net.Socket): void {
+    socket.once('close', () => this.report({ type: 'closed' }));
+    if (this.server === undefined) return void socket.destroy();
+    socket.allowHalfOpen = true; // as our own servers are created (see createServer)
+    // net.Server and tls.Server both start a connection on this event (TLS wraps it).
+    this.server.emit('connection', socket);
   }
 
   private accept(socket: net.Socket, scheme: 'http' | 'https'): void {
@@ -148,7 +163,7 @@ export class Worker {
   shutdown(): void {
     if (this.shuttingDown) return;
     this.shuttingDown = true;
-    this.server?.close();
+    if (this.config.listen) this.server?.close();
     for (const connection of this.connections) {
       if (connection.isIdle) connection.close();
       else connection.closeAfterResponse = true;
