@@ -8,6 +8,7 @@ import fcntl
 import json
 import os
 import select
+import shutil
 import socket
 import sys
 import tempfile
@@ -270,6 +271,7 @@ class Host(object):
             except TimeoutError:
                 pass
         self._err_thread.join(2.0)
+        shutil.rmtree(self.state_dir, ignore_errors=True)
 
     def close(self, timeout=5.0):
         """Close our end (the worker is gone) and wait for the host to exit."""
@@ -285,6 +287,7 @@ class Host(object):
             raise
         finally:
             self._err_thread.join(2.0)
+            shutil.rmtree(self.state_dir, ignore_errors=True)
 
 
 class HostTestCase(__import__("unittest").TestCase):

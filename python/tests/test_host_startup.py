@@ -114,6 +114,20 @@ class Startup(unittest.TestCase):
         host.request(5, path="/block")
         self.assertEqual(host.wait_exit(5), 0)
 
+    def test_host_logs_protocol_errors_before_it_exits(self):
+        host = self.start("minimal:app")
+        host.hello()
+        host.send(P.CREDIT, 1, b"\0\0")
+        self.assertEqual(host.wait_exit(5), 0)
+        self.assertTrue(host.wait_stderr("ERROR bridge protocol error: CREDIT payload of 2 bytes"))
+
+    def test_host_exits_on_a_malformed_request_head(self):
+        host = self.start("minimal:app")
+        host.hello()
+        host.send(P.REQUEST, 1, b"GET\0/")
+        self.assertEqual(host.wait_exit(5), 0)
+        self.assertTrue(host.wait_stderr("ERROR bridge protocol error: malformed REQUEST"))
+
     def test_frames_for_unknown_streams_are_ignored(self):
         host = self.start("minimal:app")
         host.hello()

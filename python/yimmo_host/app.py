@@ -30,6 +30,10 @@ def _one_line(exc):
     return "%s: %s" % (name, " ".join(text.split()))
 
 
+def _traceback():
+    return traceback.format_exc().rstrip()
+
+
 def _put_cwd_first():
     # gunicorn does the same: the directory the server was started in is
     # where `hello:app` is looked for, ahead of site-packages. (`-c` already
@@ -50,12 +54,12 @@ def load(spec):
     try:
         module = importlib.import_module(module_name)
     except BaseException as exc:  # SystemExit and the like from a module body, too
-        log.debug("importing %r failed:\n%s" % (module_name, traceback.format_exc().rstrip()))
+        log.debug("importing %r failed:\n%s" % (module_name, _traceback()))
         raise LoadError("cannot import module %r: %s" % (module_name, _one_line(exc)))
     try:
         app = eval(expression, vars(module))
     except BaseException as exc:
-        log.debug("evaluating %r in %r failed:\n%s" % (expression, module_name, traceback.format_exc().rstrip()))
+        log.debug("evaluating %r in %r failed:\n%s" % (expression, module_name, _traceback()))
         raise LoadError("cannot evaluate %r in module %r: %s" % (expression, module_name, _one_line(exc)))
     if not callable(app):
         raise LoadError("%r is not callable (got %s)" % ("%s:%s" % (module_name, expression), type(app).__name__))

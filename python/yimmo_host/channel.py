@@ -4,7 +4,8 @@ The reader loop runs in the main thread. It reads in bulk (recv_into a large
 buffer), splits frames with struct.unpack_from and routes them to streams;
 it never sends, so it can never block on a full socket while the worker is
 blocked on ours. Application threads send whole frames under one lock, one
-sendall per frame, so frames of different streams never interleave.
+sendall per frame (or per batch of whole frames from the outbox, see
+Channel.final), so frames of different streams never interleave.
 
 EOF, a socket error or a protocol error means the worker is gone or cannot
 be trusted: the host exits at once with os._exit(0), whatever application
@@ -23,7 +24,7 @@ import traceback
 from . import log
 from .protocol import (
     BODY, BODY_END, BODY_ERROR, CANCEL, CREDIT, DUMP_STACK, FILE_DONE,
-    HEADER, HEADER_SIZE, MAX_PAYLOAD, NAMES, REQUEST, U32,
+    HEADER, HEADER_SIZE, MAX_PAYLOAD, NAMES, REQUEST, U32, ProtocolError,
 )
 
 RECV_BUFFER = 256 * 1024
@@ -101,6 +102,7 @@ class Channel(object):
         self.request_window = request_window
         self.streams = {}
         self.queue = None  # set by main: where new streams go
+        self.greenlets = {}  # thread ident -> greenlet, under gevent (DUMP_STACK)
         self._send_lock = threading.Lock()
         self._new_lock = threading.Lock
         self._sendall = sock.sendall
@@ -228,10 +230,14 @@ class Channel(object):
         """Read and route frames until the socket ends; never returns."""
         try:
             self._read_loop()
-        except Exception as exc:  # protocol error, or a bug: the socket is lost either way
-            if not isinstance(exc, (OSError, ValueError)):
-                log.error("bridge reader failed:\n%s" % traceback.format_exc().rstrip())
-            _exit_now("bridge reader: %s" % exc)
+        except OSError as exc:
+            _exit_now("bridge socket failed: %s" % exc)
+        except ProtocolError as exc:
+            log.error("bridge protocol error: %s" % exc)
+            _exit_now("protocol error")
+        except Exception:  # a bug of ours: the stream state cannot be trusted
+            log.error("bridge reader failed:\n%s" % traceback.format_exc().rstrip())
+            _exit_now("reader failed")
         _exit_now("bridge socket closed by the worker")
 
     def _read_loop(self):
@@ -272,7 +278,7 @@ class Channel(object):
             while end - pos >= HEADER_SIZE:
                 length, ftype, sid = unpack_from(buf, pos)
                 if length > MAX_PAYLOAD:
-                    raise ValueError("frame of %d bytes exceeds 16 MiB" % length)
+                    raise ProtocolError("frame of %d bytes exceeds 16 MiB" % length)
                 fend = pos + HEADER_SIZE + length
                 if fend > end:
                     break
@@ -280,7 +286,7 @@ class Channel(object):
                 pos = fend
                 if ftype == REQUEST:
                     if not sid or sid in streams:
-                        raise ValueError("REQUEST for stream %d which is open" % sid)
+                        raise ProtocolError("REQUEST for stream %d, which is open or 0" % sid)
                     stream = Stream(sid, bytes(view[pstart:fend]), self.response_window, self._new_lock())
                     streams[sid] = stream
                     self.queue.put(stream)
@@ -293,7 +299,7 @@ class Channel(object):
                             stream.wake()
                 elif ftype == CREDIT:
                     if length != 4:
-                        raise ValueError("CREDIT payload of %d bytes" % length)
+                        raise ProtocolError("CREDIT payload of %d bytes" % length)
                     if stream is not None:
                         amount = U32.unpack_from(buf, pstart)[0]
                         with stream.mutex:
@@ -317,7 +323,7 @@ class Channel(object):
                             stream.wake()
                 elif ftype == FILE_DONE:
                     if length != 1:
-                        raise ValueError("FILE_DONE payload of %d bytes" % length)
+                        raise ProtocolError("FILE_DONE payload of %d bytes" % length)
                     if stream is not None:
                         with stream.mutex:
                             stream.file_done = buf[pstart]
@@ -326,10 +332,10 @@ class Channel(object):
                     if stream is not None:
                         self.dump_stack(stream)
                 else:
-                    raise ValueError("unexpected frame type 0x%02x (%s) from the worker"
+                    raise ProtocolError("unexpected frame type 0x%02x (%s) from the worker"
                                      % (ftype, NAMES.get(ftype, "unknown")))
                 if not sid:
-                    raise ValueError("frame type 0x%02x on stream 0" % ftype)
+                    raise ProtocolError("frame type 0x%02x on stream 0" % ftype)
             if pos == end:
                 start = end = 0
                 if len(buf) > RECV_BUFFER:
@@ -351,6 +357,10 @@ class Channel(object):
         else:
             what = "stream %d" % stream.sid
         frame = sys._current_frames().get(ident) if ident is not None else None
+        if frame is None and ident in self.greenlets:
+            # Under gevent an application "thread" is a greenlet: its frame
+            # is not among the OS threads' frames.
+            frame = getattr(self.greenlets[ident], "gr_frame", None)
         if frame is None:
             log.error("request timeout for %s: not running in an application thread" % what)
             return

@@ -6,6 +6,7 @@ response sends a FILE frame and the worker streams the file itself
 (wsgi.py); any other file-like is simply iterated in ``blksize`` blocks.
 """
 
+import io
 import os
 import stat
 
@@ -36,6 +37,8 @@ class FileWrapper(object):
         a regular file whose descriptor we can name in /proc; else None.
         The offset is the file object's position (an application may have
         seeked), the count what is left up to the end of the file."""
+        if isinstance(self.filelike, io.TextIOBase):
+            return None  # tell() is an opaque cookie there, not a byte offset
         try:
             fd = self.filelike.fileno()
             st = os.fstat(fd)

@@ -98,7 +98,8 @@ def main():
     from . import protocol
     if error is not None:
         try:
-            sock.sendall(protocol.encode_frame(protocol.LOAD_ERROR, 0, error.encode("utf-8", "backslashreplace")))
+            payload = error.encode("utf-8", "backslashreplace")
+            sock.sendall(protocol.encode_frame(protocol.LOAD_ERROR, 0, payload))
         except OSError:
             pass
         log.debug("application failed to load: %s" % error)
@@ -106,7 +107,7 @@ def main():
 
     import threading
     from .channel import Channel
-    from .wsgi import Handler
+    from .handler import Handler
 
     threads = opts["threads"]
     channel = Channel(sock, opts["response_window"], opts["request_window"])
@@ -126,6 +127,7 @@ def main():
         "executable": sys.executable,
         "threads": threads,
     }
-    channel.send(protocol.encode_frame(protocol.HELLO, 0, json.dumps(hello, separators=(",", ":")).encode("utf-8")))
+    payload = json.dumps(hello, separators=(",", ":")).encode("utf-8")
+    channel.send(protocol.encode_frame(protocol.HELLO, 0, payload))
     log.debug("host ready: %s, %d thread(s)" % (opts["app"], threads))
     channel.run_reader()

@@ -82,7 +82,11 @@ def check_headers(status, headers):
     parts = [status]
     cl = None
     get = _name_kind.get
-    for name, value in headers:
+    for item in headers:
+        if type(item) is not tuple and not isinstance(item, (tuple, list)):
+            # A str of length 2 would unpack into a name and a value.
+            raise TypeError("each header must be a (name, value) tuple, not %s" % type(item).__name__)
+        name, value = item
         kind = get(name) if type(name) is str else None
         if kind is None:
             kind = _learn_name(name)

@@ -1,25 +1,15 @@
-"""Run one request through the WSGI application (PEP 3333) and frame the
-response (docs/protocol.md "Frames from host to worker").
-
-Per request: decode the REQUEST payload into environ (a copy of a prebuilt
-base dict), call the application, validate start_response, iterate the
-result and send HEAD / HEAD_END / DATA / FILE / END / ABORT. The iterable's
-close() is always called before the stream's last frame.
+"""The response side of one exchange (PEP 3333; docs/protocol.md "Frames
+from host to worker"): call the application, validate start_response,
+iterate the result and send HEAD / HEAD_END / DATA / FILE / END / ABORT.
+The iterable's close() is always called before the stream's last frame.
 """
 
 import os
-import threading
 import traceback
-from urllib.parse import unquote_to_bytes
 
 from . import log
-from .error_stream import ErrorStream
 from .file_wrapper import FileWrapper
-from .input import EMPTY_INPUT, Input
-from .protocol import (
-    ABORT, DATA, END, FILE, HEAD, HEAD_END, HEAD_HEADER, HEADER,
-    REQUEST_FIXED_FIELDS, U64_PAIR,
-)
+from .protocol import ABORT, DATA, END, FILE, HEAD, HEAD_END, HEAD_HEADER, HEADER, U64_PAIR
 from .validate import check_headers
 
 # Frames up to this size are joined into one bytes object for one sendall;
@@ -287,7 +277,8 @@ class Response(object):
                         s.used += n
                         self.ch.streams.pop(s.sid, None)
                         head = self.head
-                        self.ch.final(HEAD_HEADER.pack(4 + len(head) + n, HEAD_END, s.sid, len(head)) + head + body)
+                        self.ch.final(HEAD_HEADER.pack(4 + len(head) + n, HEAD_END, s.sid, len(head))
+                                      + head + body)
                         return
                 self._hold_list(result)
                 self._finish()
@@ -323,100 +314,10 @@ class Response(object):
     def _abort(self, exc):
         s = self.s
         if s.cancelled or isinstance(exc, Cancelled):
-            log.debug("%s %s ended early: %s" % (self.env.get("REQUEST_METHOD"), self.env.get("RAW_URI"), _one_line(exc)))
+            env = self.env
+            log.debug("%s %s ended early: %s" % (env.get("REQUEST_METHOD"), env.get("RAW_URI"), _one_line(exc)))
         else:
             self._log_error("application error", exc)
         self.ch.streams.pop(s.sid, None)
         reason = _one_line(exc).encode("utf-8", "backslashreplace")
         self.ch.final(HEADER.pack(len(reason), ABORT, s.sid) + reason)
-
-
-class Handler(object):
-    """Turns streams into environ + Response; one per host, shared by the
-    application threads (it holds no per-request state)."""
-
-    def __init__(self, channel, app, threads, multiprocess):
-        self.ch = channel
-        self.app = app
-        # PEP 3333 "environ Variables": the per-process part, copied per request.
-        self.base = {
-            "wsgi.version": (1, 0),
-            "wsgi.url_scheme": "http",
-            "wsgi.input": EMPTY_INPUT,
-            "wsgi.errors": ErrorStream(),
-            "wsgi.multithread": threads > 1,
-            "wsgi.multiprocess": bool(multiprocess),
-            "wsgi.run_once": False,
-            "wsgi.file_wrapper": FileWrapper,
-            # Our input ends at the body's end even without CONTENT_LENGTH
-            # (chunked requests); Werkzeug and others read it only if told.
-            "wsgi.input_terminated": True,
-            "SCRIPT_NAME": "",
-        }
-        # Every per-request key is present already, so the copy has its
-        # final size and the stores below never resize it.
-        for key in ("REQUEST_METHOD", "PATH_INFO", "RAW_URI", "QUERY_STRING",
-                    "SERVER_PROTOCOL", "REMOTE_ADDR", "REMOTE_PORT",
-                    "SERVER_NAME", "SERVER_PORT"):
-            self.base[key] = ""
-
-    def environ(self, stream):
-        fields = stream.payload.decode("latin-1").split("\0")
-        n = len(fields)
-        if n < REQUEST_FIXED_FIELDS or n % 2:
-            raise ValueError("malformed REQUEST payload (%d fields)" % n)
-        env = self.base.copy()
-        method, path, query = fields[0], fields[1], fields[2]
-        env["REQUEST_METHOD"] = method
-        # PEP 3333 / RFC 3875 4.1.5: PATH_INFO is the decoded path, as
-        # latin-1 bytes-in-unicode (never UTF-8: the app decodes).
-        if "%" in path:
-            env["PATH_INFO"] = unquote_to_bytes(path.encode("latin-1")).decode("latin-1")
-        else:
-            env["PATH_INFO"] = path
-        # RAW_URI (gunicorn, Werkzeug): the request-target as sent.
-        env["RAW_URI"] = path + "?" + query if query else path
-        env["QUERY_STRING"] = query
-        env["SERVER_PROTOCOL"] = fields[3]
-        env["REMOTE_ADDR"] = fields[4]
-        env["REMOTE_PORT"] = fields[5]
-        env["SERVER_NAME"] = fields[6]
-        env["SERVER_PORT"] = fields[7]
-        env["wsgi.url_scheme"] = fields[8]
-        flags = fields[9]
-        if "b" in flags:
-            env["wsgi.input"] = Input(stream, self.ch, "c" in flags)
-        if n > REQUEST_FIXED_FIELDS:
-            env.update(zip(fields[10::2], fields[11::2]))
-        return env
-
-    def handle(self, stream):
-        ch = self.ch
-        if stream.cancelled:
-            # The client left while the request waited for a thread.
-            ch.streams.pop(stream.sid, None)
-            ch.final(HEADER.pack(9, ABORT, stream.sid) + b"cancelled")
-            return
-        env = self.environ(stream)
-        stream.env = env
-        Response(ch, stream, env, env["REQUEST_METHOD"] == "HEAD").run(self.app)
-
-    def serve(self, queue):
-        """An application thread: take streams from the queue forever."""
-        get = queue.get
-        empty = queue.empty
-        ch = self.ch
-        ident = threading.get_ident()
-        handle = self.handle
-        while True:
-            if ch._out and empty():
-                ch.flush()  # nothing else to do: the outbox goes now
-            stream = get()
-            stream.thread = ident
-            try:
-                handle(stream)
-            except BaseException:  # a bug of ours: end the stream, keep the thread
-                log.error("internal error on stream %d:\n%s" % (stream.sid, traceback.format_exc().rstrip()))
-                if self.ch.streams.pop(stream.sid, None) is not None:
-                    self.ch.send(HEADER.pack(14, ABORT, stream.sid) + b"internal error")
-            stream.thread = None
