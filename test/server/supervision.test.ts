@@ -116,3 +116,43 @@ test('when the supervisor is killed its workers and hosts exit too', async () =>
   };
   await eventually(async () => assert.ok(!alive(worker) && !alive(host), 'orphans left behind'), 5000);
 });
+
+test('SIGHUP replaces every worker and host while requests keep succeeding', async () => {
+  const server = await startServer('behaviours:app', { args: ['-p', '2'] });
+  try {
+    const supervisor = server.child.pid as number;
+    const before = new Set(children(supervisor));
+    assert.equal(before.size, 2);
+    process.kill(supervisor, 'SIGHUP');
+    let failures = 0;
+    const deadline = Date.now() + 15_000;
+    for (;;) {
+      try {
+        await hello(server.port);
+      } catch {
+        failures++;
+      }
+      const now = children(supervisor);
+      if (now.length === 2 && now.every((pid) => !before.has(pid))) break;
+      assert.ok(Date.now() < deadline, `workers not replaced: before ${[...before]}, now ${now}`);
+      await new Promise((r) => setTimeout(r, 50));
+    }
+    assert.equal(failures, 0, 'requests failed during the rolling restart');
+  } finally {
+    await server.stop();
+  }
+});
+
+test('a second SIGINT stops at once, even with a request in flight', async () => {
+  const server = await startServer('behaviours:app');
+  const client = await Client.connect(server.port);
+  client.write(get('/sleep?10'));
+  await new Promise((r) => setTimeout(r, 300));
+  const started = Date.now();
+  process.kill(server.child.pid as number, 'SIGINT');
+  await new Promise((r) => setTimeout(r, 200));
+  const code = await server.stop('SIGINT');
+  assert.equal(code, 0);
+  assert.ok(Date.now() - started < 3000, `took ${Date.now() - started} ms`);
+  client.close();
+});
