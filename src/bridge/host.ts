@@ -44,7 +44,8 @@ export class Host {
   private readonly streams = new Map<number, StreamHandler>();
   private readonly decoder = new FrameDecoder();
   private nextStream = 1;
-  private flushScheduled = false;
+  private outbox: Buffer[] = [];
+  private outboxBytes = 0;
   private alive = true;
   private exitListeners: Array<(code: number | null, signal: string | null) => void> = [];
 
@@ -171,17 +172,26 @@ export class Host {
    */
   send(bytes: Buffer): void {
     if (!this.alive) return;
-    if (!this.flushScheduled) {
-      this.flushScheduled = true;
-      this.socket.cork();
-      setImmediate(this.flush);
-    }
-    this.socket.write(bytes);
+    if (this.outbox.length === 0) setImmediate(this.flush);
+    this.outbox.push(bytes);
+    this.outboxBytes += bytes.length;
   }
 
   private readonly flush = (): void => {
-    this.flushScheduled = false;
-    this.socket.uncork();
+    const frames = this.outbox;
+    const bytes = this.outboxBytes;
+    this.outbox = [];
+    this.outboxBytes = 0;
+    if (!this.alive || frames.length === 0) return;
+    // Small frames are joined into one buffer (one write, one stream entry);
+    // a batch holding large bodies is written as it is, without a copy.
+    if (frames.length === 1 || bytes > 256 * 1024) {
+      this.socket.cork();
+      for (const frame of frames) this.socket.write(frame);
+      this.socket.uncork();
+    } else {
+      this.socket.write(Buffer.concat(frames, bytes));
+    }
   };
 
   /** Closing our end tells the host to exit once it notices EOF. */

@@ -101,8 +101,17 @@ export class ResponseWriter {
     else if (this.request.minorVersion === 0) fields += 'Connection: keep-alive\r\n';
 
     this.status = status;
-    const headBytes = Buffer.from(`HTTP/1.1 ${statusLine}\r\n${fields}\r\n`, 'latin1');
-    this.write(headBytes, body);
+    const headText = `HTTP/1.1 ${statusLine}\r\n${fields}\r\n`;
+    if (this.framing !== 'chunked' && (this.framing === 'none' || body.length <= COPY_LIMIT)) {
+      // The common small response: head and body in one allocation, one write.
+      const sent = this.clip(body);
+      const out = Buffer.allocUnsafe(headText.length + sent.length);
+      out.write(headText, 0, headText.length, 'latin1');
+      sent.copy(out, headText.length);
+      this.socket.write(out);
+      return undefined;
+    }
+    this.write(Buffer.from(headText, 'latin1'), body);
     return undefined;
   }
 
@@ -126,7 +135,8 @@ export class ResponseWriter {
     return true;
   }
 
-  private write(head: Buffer | undefined, chunk: Buffer): boolean {
+  /** The part of `chunk` the framing lets through; counts it as sent. */
+  private clip(chunk: Buffer): Buffer {
     let body = chunk;
     if (this.framing === 'none') body = EMPTY;
     else if (this.framing === 'length') {
@@ -139,6 +149,11 @@ export class ResponseWriter {
       this.remaining -= body.length;
     }
     this.bodyBytes += body.length;
+    return body;
+  }
+
+  private write(head: Buffer | undefined, chunk: Buffer): boolean {
+    const body = this.clip(chunk);
     const parts: Buffer[] = head === undefined ? [] : [head];
     if (body.length > 0) {
       if (this.framing === 'chunked') parts.push(Buffer.from(body.length.toString(16) + '\r\n', 'latin1'), body, CRLF);
