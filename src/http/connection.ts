@@ -33,8 +33,12 @@ export interface ConnectionOptions {
   readonly serverName: string;
 }
 
-/** Starts the exchange for a request head; it must not finish the exchange synchronously. */
-export type ExchangeFactory = (connection: Connection, head: RequestHead) => Exchange;
+/**
+ * Starts the exchange for a request head; it must not finish the exchange
+ * synchronously. Returns undefined when no host can take it yet: the
+ * connection then waits until `startWaiting()` is called.
+ */
+export type ExchangeFactory = (connection: Connection, head: RequestHead) => Exchange | undefined;
 
 export interface ConnectionEvents {
   /** An exchange ended (for the access log). */
@@ -45,11 +49,12 @@ export interface ConnectionEvents {
   closed(connection: Connection): void;
 }
 
-type DeadlineKind = 'idle' | 'head' | 'body' | 'app' | 'none';
+type DeadlineKind = 'idle' | 'head' | 'body' | 'app' | 'linger' | 'none';
 
 const HIGH_WATER = 64 * 1024; // parser bytes held before we stop reading the socket
 const BODY_PROGRESS = 64 * 1024; // each this many body bytes earns a fresh body deadline
 const DISCARD_LIMIT = 256 * 1024; // unread body we drain to keep a connection; beyond it we close
+const LINGER_MS = 2000; // how long a closing connection keeps reading (and dropping) what the client still sends
 
 export class Connection {
   readonly parser: RequestParser;
@@ -68,6 +73,10 @@ export class Connection {
   private discarded = 0;
   private startedAt = 0;
   private paused = false;
+  /** We sent our FIN and only wait for the client's, dropping what it sends. */
+  private closing = false;
+  /** A parsed request waits for a Python host (one is being started). */
+  waitingForHost = false;
   destroyed = false;
 
   constructor(
@@ -88,10 +97,11 @@ export class Connection {
 
   /** No request in progress and no byte of the next one received. */
   get isIdle(): boolean {
-    return this.exchange === undefined && this.parser.state === 'idle';
+    return this.exchange === undefined && !this.waitingForHost && this.parser.state === 'idle';
   }
 
   private readonly onData = (chunk: Buffer): void => {
+    if (this.closing) return;
     const wasIdle = this.exchange === undefined && this.parser.state === 'idle';
     this.parser.push(chunk);
     if (wasIdle && this.parser.state !== 'idle') this.setDeadline('head', this.options.headerTimeoutMs);
@@ -106,6 +116,7 @@ export class Connection {
   // A client that half-closes after its request still gets the response
   // (RFC 9112 9.6); we close once nothing is in progress.
   private readonly onSocketEnd = (): void => {
+    if (this.closing) return void this.socket.destroy();
     const exchange = this.exchange;
     if (exchange === undefined) return this.close();
     this.closeAfterResponse = true;
@@ -131,7 +142,7 @@ export class Connection {
   };
 
   private pump(): void {
-    while (!this.destroyed) {
+    while (!this.destroyed && !this.waitingForHost) {
       const exchange = this.exchange;
       if (exchange !== undefined && (this.bodyDone || !this.bodyFlowing)) break;
       const event = this.parser.next();
@@ -183,11 +194,22 @@ export class Connection {
     this.bodyDone = head.bodyKind === 'none';
     this.bodyFlowing = false;
     this.bodySinceDeadline = 0;
-    this.exchange = this.startExchange(this, head);
     this.waitForApp();
+    this.startWaiting();
+  }
+
+  /** Starts the exchange for the parsed head, or keeps waiting for a host. */
+  startWaiting(): void {
+    const head = this.head;
+    if (this.destroyed || head === undefined) return;
+    const exchange = this.startExchange(this, head);
+    this.waitingForHost = exchange === undefined;
+    if (exchange === undefined) return;
+    this.exchange = exchange;
     // A client that expects 100 Continue sends nothing until the application
     // reads; the exchange then calls sendContinue() and resumeBody().
     if (!this.bodyDone && !head.expectContinue) this.resumeBody();
+    else this.pump();
   }
 
   private waitForApp(): void {
@@ -245,7 +267,9 @@ export class Connection {
    * else tears the connection down. Ends the exchange in progress, if any.
    */
   fail(status: number, close = true): void {
-    const writer = this.writer;
+    // Only the exchange in progress has a response that may have begun;
+    // `writer` may still hold the previous, finished one.
+    const writer = this.exchange !== undefined ? this.writer : undefined;
     if (writer !== undefined && writer.started) return this.abort();
     this.socket.write(cannedResponse(status, close, this.options.serverName));
     if (writer !== undefined) {
@@ -287,7 +311,13 @@ export class Connection {
         return this.fail(408, true);
       }
       case 'app':
+        if (this.waitingForHost) {
+          this.waitingForHost = false;
+          return this.fail(503, true); // no host came back in time
+        }
         return this.exchange === undefined ? this.close() : this.exchange.onTimeout();
+      case 'linger':
+        return void this.socket.destroy();
       case 'none':
         return;
     }
@@ -300,10 +330,15 @@ export class Connection {
 
   /** Ends the connection after what was written is flushed. */
   close(): void {
-    if (this.destroyed) return;
-    this.deadlineKind = 'none';
+    if (this.destroyed || this.closing) return;
+    // A lingering close (RFC 9112 9.6): send our FIN, then keep reading and
+    // dropping until the client's FIN or LINGER_MS. Destroying the socket
+    // while the client still sends (say the rest of a refused body) makes
+    // the kernel answer with RST, and the client may lose our response.
+    this.closing = true;
     this.socket.end();
-    this.socket.destroySoon();
+    this.socket.resume();
+    this.setDeadline('linger', LINGER_MS);
   }
 
   /** Drops the connection at once: the client must see an incomplete response. */

@@ -20,6 +20,8 @@ export class HostKeeper {
   constructor(
     private readonly options: HostOptions,
     private readonly retireGraceMs: number,
+    /** Called whenever a new host becomes the current one. */
+    private readonly onReady: (host: Host) => void = () => undefined,
   ) {}
 
   /** Starts the first host; rejects with HostStartError if it cannot load the app. */
@@ -42,6 +44,7 @@ export class HostKeeper {
       this.restartLater();
     });
     log.debug(`python host ${host.info.pid} ready (${host.info.executable}, Python ${host.info.python})`);
+    this.onReady(host);
   }
 
   private restartLater(): void {

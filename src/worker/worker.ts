@@ -21,6 +21,8 @@ const SWEEP_MS = 250;
 
 export class Worker {
   private readonly connections = new Set<Connection>();
+  /** Connections whose parsed request waits for a host to be (re)started. */
+  private readonly waiting = new Set<Connection>();
   private readonly hosts: HostKeeper;
   private readonly connectionOptions: ConnectionOptions;
   private server: net.Server | undefined;
@@ -43,6 +45,7 @@ export class Worker {
         responseWindow: RESPONSE_WINDOW,
       },
       config.gracefulTimeoutMs,
+      () => this.startWaiting(),
     );
     this.connectionOptions = {
       limits: config.limits,
@@ -129,11 +132,18 @@ export class Worker {
   private startExchange(connection: Connection, head: RequestHead, facts: ConstructorParameters<typeof BridgeExchange>[3]) {
     const host = this.hosts.current;
     if (host === undefined || !host.isAlive) {
-      // Between a host's death and its replacement: answer, and let the client retry.
-      setImmediate(() => connection.fail(503, false));
-      return NOOP_EXCHANGE;
+      // Between a host's death (or recycling) and its replacement: the
+      // request waits, bounded by the request timeout (then 503).
+      this.waiting.add(connection);
+      return undefined;
     }
     return new BridgeExchange(connection, host, head, facts, { requestWindow: REQUEST_WINDOW }, (h, stream) => this.hosts.recycle(h, stream));
+  }
+
+  private startWaiting(): void {
+    const waiting = [...this.waiting];
+    this.waiting.clear();
+    for (const connection of waiting) connection.startWaiting();
   }
 
   private readonly events: ConnectionEvents = {
@@ -148,6 +158,7 @@ export class Worker {
     },
     closed: (connection) => {
       this.connections.delete(connection);
+      this.waiting.delete(connection);
       if (this.shuttingDown && this.connections.size === 0) void this.finishShutdown();
     },
   };
@@ -192,12 +203,3 @@ export class Worker {
     setTimeout(() => process.exit(code), 50);
   }
 }
-
-const NOOP_EXCHANGE = {
-  onBody: (): boolean => false,
-  onBodyEnd: (): void => undefined,
-  onBodyError: (): void => undefined,
-  onClientGone: (): void => undefined,
-  onDrain: (): void => undefined,
-  onTimeout: (): void => undefined,
-};
