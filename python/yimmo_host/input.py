@@ -100,21 +100,7 @@ class Input(object):
             data = bytes(s.buf)
             del s.buf[:]
             return data
-        parts = []
-        while True:
-            data = self._take(limit, False)
-            if data:
-                parts.append(data)
-                self._consumed(len(data))
-                if limit is not None:
-                    limit -= len(data)
-                    if not limit:
-                        break
-            if not self._more():
-                break
-        if len(parts) == 1:
-            return parts[0]
-        return b"".join(parts)
+        return self._collect(limit, False)
 
     def readline(self, size=-1):
         if self._continue:
@@ -125,13 +111,18 @@ class Input(object):
             return b""
         else:
             limit = size
+        return self._collect(limit, True)
+
+    def _collect(self, limit, line):
+        """Up to `limit` bytes (None: no limit), stopping after b"\\n" when
+        `line`; waits for more body as needed, b"" at the end of the body."""
         parts = []
         while True:
-            data = self._take(limit, True)
+            data = self._take(limit, line)
             if data:
                 parts.append(data)
                 self._consumed(len(data))
-                if data[-1:] == b"\n":
+                if line and data[-1:] == b"\n":
                     break
                 if limit is not None:
                     limit -= len(data)
