@@ -316,6 +316,12 @@ class Response(object):
         if s.cancelled or isinstance(exc, Cancelled):
             env = self.env
             log.debug("%s %s ended early: %s" % (env.get("REQUEST_METHOD"), env.get("RAW_URI"), _one_line(exc)))
+        elif s.body_error is not None:
+            # The client never sent the whole body: its fault, not the app's
+            # (the worker answers 400); one line, no traceback.
+            env = self.env
+            log.info("%s %s: request body incomplete (%s); the application raised %s" % (
+                env.get("REQUEST_METHOD"), env.get("RAW_URI"), s.body_error, _one_line(exc)))
         else:
             self._log_error("application error", exc)
         self.ch.streams.pop(s.sid, None)

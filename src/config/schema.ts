@@ -225,7 +225,7 @@ export const SETTINGS = [
   {
     key: 'maxConnections', type: 'int', flag: 'max-connections', env: 'YIMMO_WSGI_MAX_CONNECTIONS',
     yaml: 'wsgi.max_connections', meta: 'N', default: 1000, min: 1, max: 1000000,
-    doc: 'Most open connections per process; beyond it new ones wait in the backlog',
+    doc: 'Most open connections per process; beyond it a new connection gets 503 and is closed',
   },
   {
     key: 'backlog', type: 'int', flag: 'backlog', env: 'YIMMO_WSGI_BACKLOG', yaml: 'wsgi.backlog', meta: 'N',

@@ -26,6 +26,8 @@ export class BridgeExchange implements Exchange, StreamHandler {
   /** The connection no longer waits for us (finished, failed, or gone). */
   private detached = false;
   private file: fs.ReadStream | undefined;
+  /** The request body failed (client gone, malformed, too slow): an app error after it is the client's doing. */
+  private bodyFailed = false;
 
   constructor(
     private readonly connection: Connection,
@@ -55,6 +57,7 @@ export class BridgeExchange implements Exchange, StreamHandler {
   }
 
   onBodyError(reason: string): void {
+    this.bodyFailed = true;
     if (!this.hostDone) this.host.send(encodeFrame(FrameType.BODY_ERROR, this.stream, Buffer.from(reason, 'utf8')));
   }
 
@@ -163,8 +166,11 @@ export class BridgeExchange implements Exchange, StreamHandler {
     log.debug(`stream ${this.stream} aborted by the application: ${reason}`);
     this.detach();
     // Before any byte: a 500 (the traceback is in the host's log, never in the
-    // response). After: close without a clean end, so the client sees it.
-    this.connection.fail(500, false);
+    // response), or a 400 when the app failed because the client's body never
+    // completed (RFC 9112 8: an incomplete message). After: close without a
+    // clean end, so the client sees it.
+    if (this.bodyFailed) this.connection.fail(400, true);
+    else this.connection.fail(500, false);
   }
 
   /** wsgi.file_wrapper: Node reads the file itself and answers FILE_DONE. */

@@ -30,3 +30,13 @@ test('a client that resets in the middle of its body frees the thread at once', 
   const r = await request(server.port, get('/hello'), { timeoutMs: 2000 });
   assert.equal(r.status, 200);
 });
+
+test('an app that fails because the client half-closed mid-body answers 400, not 500', async () => {
+  const client = await Client.connect(server.port);
+  client.write('POST /echo HTTP/1.1\r\nHost: x\r\nContent-Length: 1000\r\n\r\n0123456789');
+  await new Promise((r) => setTimeout(r, 100));
+  client.socket.end();
+  const r = await client.response({ timeoutMs: 3000 });
+  assert.equal(r.status, 400);
+  assert.ok(await client.closed());
+});
