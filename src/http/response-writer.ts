@@ -29,6 +29,7 @@ export class ResponseWriter {
   keepAlive: boolean;
   finished = false;
   private framing: Framing = 'none';
+  private corked = false;
   private remaining = 0;
 
   constructor(
@@ -117,7 +118,20 @@ export class ResponseWriter {
 
   /** Sends body bytes; returns false when the socket wants a 'drain' before more. */
   data(chunk: Buffer): boolean {
+    // Chunks that arrive together (one read from the host often holds many
+    // DATA frames) leave together: one writev instead of one write each.
+    if (!this.corked) {
+      this.corked = true;
+      this.socket.cork();
+      process.nextTick(uncork, this);
+    }
     return this.write(undefined, chunk);
+  }
+
+  /** @internal */
+  uncork(): void {
+    this.corked = false;
+    this.socket.uncork();
   }
 
   /**
@@ -173,3 +187,7 @@ export class ResponseWriter {
 }
 
 const EMPTY = Buffer.alloc(0);
+
+function uncork(writer: ResponseWriter): void {
+  writer.uncork();
+}

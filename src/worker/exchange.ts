@@ -10,6 +10,10 @@ import { WORKER_ERRORS } from '../errors';
 import { requestPayload, type ConnectionFacts } from './environ';
 
 const FILE_CHUNK = 256 * 1024;
+// Response allowance goes back to the host in batches of at least this much:
+// one CREDIT per 64 KiB, not one per chunk. It cannot stall the host: a host
+// that waits for credit has its whole window (1 MiB) owed to it.
+const CREDIT_BATCH = 64 * 1024;
 
 export interface ExchangeOptions {
   readonly requestWindow: number;
@@ -68,10 +72,7 @@ export class BridgeExchange implements Exchange, StreamHandler {
   }
 
   onDrain(): void {
-    if (this.owedCredit > 0 && !this.hostDone) {
-      this.host.send(encodeU32Frame(FrameType.CREDIT, this.stream, this.owedCredit));
-      this.owedCredit = 0;
-    }
+    this.grantCredit();
     if (this.file?.isPaused()) this.file.resume();
   }
 
@@ -154,11 +155,17 @@ export class BridgeExchange implements Exchange, StreamHandler {
     this.credit(payload.length, writer.data(payload));
   }
 
-  /** Returns response allowance to the host now, or after the socket drains. */
+  /** Owes the host `bytes` of response allowance: paid now if the socket has room, else after 'drain'. */
   private credit(bytes: number, socketHasRoom: boolean): void {
     if (bytes === 0 || this.hostDone) return;
-    if (socketHasRoom && this.owedCredit === 0) this.host.send(encodeU32Frame(FrameType.CREDIT, this.stream, bytes));
-    else this.owedCredit += bytes;
+    this.owedCredit += bytes;
+    if (socketHasRoom) this.grantCredit();
+  }
+
+  private grantCredit(): void {
+    if (this.owedCredit < CREDIT_BATCH || this.hostDone) return;
+    this.host.send(encodeU32Frame(FrameType.CREDIT, this.stream, this.owedCredit));
+    this.owedCredit = 0;
   }
 
   private onAbort(reason: string): void {
