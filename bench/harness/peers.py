@@ -1,0 +1,57 @@
+"""The apps under test and the server commands (see bench/README.md, "Peers")."""
+import os
+
+BENCH = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+ROOT = os.path.dirname(BENCH)
+APPS_DIR = os.path.join(BENCH, "apps")
+PY = "/usr/bin/python3"  # Debian's interpreter: the one python3-flask, gunicorn, waitress live in
+
+# name -> module in apps/, request (post bytes), expected response, connections
+APPS = {
+    "hello": dict(module="hello", expect_len=13, desc="13-byte body, Content-Length"),
+    "flask": dict(module="flask_hello", expect_len=13, desc="Flask hello world (Debian Flask)"),
+    "large": dict(module="large", expect_len=1 << 20, desc="1 MiB body in one bytes object"),
+    "echo": dict(module="echo", post=4096, expect_body=b"4096", desc="POST 4 KiB, reads wsgi.input, returns its length"),
+    "sleep": dict(module="sleep", expect_len=13, desc="time.sleep(0.01) then hello"),
+    "stream": dict(module="stream", expect_len=1 << 16, desc="generator of 16 x 4 KiB, no Content-Length (chunked)"),
+}
+
+# Every server gets two concurrent application calls on one core, like yimmo's
+# 1 process x 2 threads: 2 threads in one process, or 2 single-threaded processes
+# (gunicorn sync). Placeholders: {port} {module} {apps} {py} {root}.
+SERVERS = {
+    "yimmo": dict(cmd="{root}/bin/yimmo-wsgi --python {py} --host 127.0.0.1 --port {port} --no-proc 1 --no-threads 2 {module}:app"),
+    "gunicorn-gthread": dict(cmd="{py} -m gunicorn -w 1 -k gthread --threads 2 -b 127.0.0.1:{port} {module}:app"),
+    # sync workers serve one request each and close every connection (no keep-alive)
+    "gunicorn-sync": dict(cmd="{py} -m gunicorn -w 2 -k sync -b 127.0.0.1:{port} {module}:app"),
+    # --http-socket answers in HTTP/1.0 style and closes after each response; without the
+    # Connection: close header wrk would count a read error per request. Reconnecting per
+    # request makes wrk the limit for small responses (see "wrk CPU" in the results).
+    "uwsgi": dict(cmd="uwsgi --plugin python3 --http-socket 127.0.0.1:{port} --master --processes 1 --threads 2 "
+                      "--wsgi-file {apps}/{module}.py --callable app --disable-logging --die-on-term "
+                      "--add-header 'Connection: close'", stop="SIGINT",
+                  skip={"stream": "a close-delimited body, which wrk counts as a read error"}),
+    # uWSGI's own HTTP router (a second process, like yimmo's Node worker in front of the
+    # Python host): keep-alive and chunked responses, so it is valid for every app.
+    "uwsgi-router": dict(cmd="uwsgi --plugin http,python3 --http 127.0.0.1:{port} --http-keepalive --http-auto-chunked "
+                             "--master --processes 1 --threads 2 --wsgi-file {apps}/{module}.py --callable app "
+                             "--disable-logging --die-on-term", stop="SIGINT"),
+    # waitress logs "Task queue depth is N" at WARNING for nearly every request once the 50
+    # connections outnumber its 2 threads (22 MB of log per run, and its CPU): silenced,
+    # as the others run without access logs.
+    "waitress": dict(cmd="{py} -c 'import logging, sys; logging.getLogger(\"waitress.queue\").setLevel(logging.ERROR); "
+                         "from waitress.runner import run; run([\"waitress-serve\"] + sys.argv[1:])' "
+                         "--threads=2 --listen=127.0.0.1:{port} {module}:app"),
+    # Not in the default set, kept to show a pitfall: with keep-alive each uWSGI thread
+    # stays on one connection, so 2 of the 50 connections are served and the other 48
+    # starve, and wrk reports neither errors nor timeouts for them (see "busy conns").
+    "uwsgi-http11": dict(cmd="uwsgi --plugin python3 --http11-socket 127.0.0.1:{port} --master --processes 1 --threads 2 "
+                             "--wsgi-file {apps}/{module}.py --callable app --disable-logging --die-on-term", stop="SIGINT",
+                         skip={"stream": "a close-delimited body, which wrk counts as a read error"}),
+}
+DEFAULT_SERVERS = ["yimmo", "gunicorn-gthread", "gunicorn-sync", "uwsgi", "uwsgi-router", "waitress"]
+QUICK_SERVERS = ["yimmo", "gunicorn-gthread", "uwsgi"]
+
+
+def command(server, app, port):
+    return SERVERS[server]["cmd"].format(port=port, module=APPS[app]["module"], apps=APPS_DIR, py=PY, root=ROOT)

@@ -1,0 +1,107 @@
+"""Process-tree accounting from /proc: CPU ticks split by executable, RSS, PSS."""
+import os
+import threading
+
+CLK = os.sysconf("SC_CLK_TCK")
+PAGE = os.sysconf("SC_PAGE_SIZE")
+
+
+def stat(pid):
+    """-> (ppid, utime+stime ticks of all its threads, rss bytes) or None."""
+    try:
+        with open(f"/proc/{pid}/stat", "rb") as f:
+            data = f.read()
+    except OSError:
+        return None
+    rest = data[data.rfind(b")") + 2:].split()  # [0]=state [1]=ppid [11]=utime [12]=stime [21]=rss
+    return int(rest[1]), int(rest[11]) + int(rest[12]), int(rest[21]) * PAGE
+
+
+def tree(root):
+    """Pids of root and all its descendants (by ppid)."""
+    children = {}
+    for name in os.listdir("/proc"):
+        if name.isdigit():
+            st = stat(int(name))
+            if st:
+                children.setdefault(st[0], []).append(int(name))
+    out, todo = [], [root]
+    while todo:
+        pid = todo.pop()
+        out.append(pid)
+        todo.extend(children.get(pid, ()))
+    return out
+
+
+def kind(pid):
+    """'node', 'python' or the executable's name (uwsgi embeds Python: not separable)."""
+    try:
+        exe = os.path.basename(os.readlink(f"/proc/{pid}/exe"))
+    except OSError:
+        return "?"
+    return "python" if exe.startswith("python") else exe
+
+
+def cpu_by_pid(pids):
+    out = {}
+    for pid in pids:
+        st = stat(pid)
+        if st:
+            out[pid] = (kind(pid), st[1])
+    return out
+
+
+def cpu_split_s(before, after):
+    """CPU seconds used between two cpu_by_pid() snapshots, summed per kind."""
+    split = {}
+    for pid, (k, ticks) in after.items():
+        split[k] = split.get(k, 0.0) + (ticks - before.get(pid, (k, 0))[1]) / CLK
+    return split
+
+
+def pss(pids):
+    total = 0
+    for pid in pids:
+        try:
+            with open(f"/proc/{pid}/smaps_rollup") as f:
+                for line in f:
+                    if line.startswith("Pss:"):
+                        total += int(line.split()[1]) * 1024
+                        break
+        except OSError:
+            pass
+    return total
+
+
+def machine_busy_s():
+    with open("/proc/stat") as f:
+        vals = [int(x) for x in f.readline().split()[1:9]]
+    return (sum(vals) - vals[3] - vals[4]) / CLK  # minus idle and iowait
+
+
+class RssSampler(threading.Thread):
+    """Peak of the summed RSS of a tree, and of the tree without its root when it has
+    children (yimmo: worker + host without the supervisor; peers: without the master)."""
+
+    def __init__(self, root, interval=0.1):
+        super().__init__(daemon=True)
+        self.root, self.interval = root, interval
+        self.peak = self.peak_children = 0
+        self.done = threading.Event()
+
+    def run(self):
+        pids, n = tree(self.root), 0
+        while not self.done.is_set():
+            if n % 10 == 9:
+                pids = tree(self.root)
+            n += 1
+            rss = {p: st[2] for p in pids for st in [stat(p)] if st}
+            total = sum(rss.values())
+            self.peak = max(self.peak, total)
+            serving = total - rss.get(self.root, 0) if len(rss) > 1 else total  # one process: itself
+            self.peak_children = max(self.peak_children, serving)
+            self.done.wait(self.interval)
+
+    def stop(self):
+        self.done.set()
+        self.join()
