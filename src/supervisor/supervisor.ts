@@ -47,7 +47,14 @@ export class Supervisor {
     // A single worker accepts on the socket itself (SCHED_NONE: no hand-off).
     // Several workers get their connections from us (see deal()).
     cluster.schedulingPolicy = cluster.SCHED_NONE;
-    cluster.setupPrimary({ exec: path.join(__dirname, '..', 'main.js'), args: [], silent: false });
+    // A small V8 young generation keeps a worker's RSS down (about 25 MB less
+    // under load, bench/README.md) at no measured cost for small responses.
+    cluster.setupPrimary({
+      exec: path.join(__dirname, '..', 'main.js'),
+      args: [],
+      execArgv: [...process.execArgv, '--max-semi-space-size=2'],
+      silent: false,
+    });
     for (let i = 0; i < this.config.processes; i++) this.fork();
     process.on('SIGTERM', () => this.drain('SIGTERM'));
     process.on('SIGINT', () => this.drain('SIGINT'));
