@@ -85,15 +85,16 @@ class Input(object):
 
     # ------------------------------------------------------------ PEP 3333 API
 
-    def read(self, size=-1):
+    def _limit(self, size):
+        """The first read asks for 100 Continue; returns None for "no limit"."""
         if self._continue:
             self._send_continue()
-        if size is None or size < 0:
-            limit = None
-        elif size == 0:
+        return None if size is None or size < 0 else size
+
+    def read(self, size=-1):
+        limit = self._limit(size)
+        if limit == 0:
             return b""
-        else:
-            limit = size
         s = self._s
         # Hot path: the whole body is here (small POST bodies usually are).
         if s.body_done and (limit is None or limit >= len(s.buf)):
@@ -103,14 +104,9 @@ class Input(object):
         return self._collect(limit, False)
 
     def readline(self, size=-1):
-        if self._continue:
-            self._send_continue()
-        if size is None or size < 0:
-            limit = None
-        elif size == 0:
+        limit = self._limit(size)
+        if limit == 0:
             return b""
-        else:
-            limit = size
         return self._collect(limit, True)
 
     def _collect(self, limit, line):
