@@ -96,6 +96,15 @@ class GoldenFrames(unittest.TestCase):
         self.assertEqual(bytes.fromhex(self.frames["file_done"]["payload_hex"]), b"\x01")
 
 
+    def test_golden_direct_frames_encode_and_decode(self):
+        head = b"200 OK\0Content-Type\0application/octet-stream"
+        self.assertEqual(P.encode_direct_frame(5, head, 1 << 20), bytes.fromhex(self.frames["direct"]["hex"]))
+        cid, http_head = P.decode_direct_go(bytes.fromhex(self.frames["direct_go"]["payload_hex"]))
+        self.assertEqual(cid, 3)
+        self.assertTrue(bytes(http_head).startswith(b"HTTP/1.1 200 OK\r\n"))
+        self.assertEqual(P.u32(bytes.fromhex(self.frames["forget"]["payload_hex"])), 3)
+
+
 class Codec(unittest.TestCase):
     def test_an_incomplete_frame_is_left_for_the_next_read(self):
         raw = P.encode_frame(P.DATA, 3, b"hello")

@@ -23,7 +23,7 @@ import traceback
 
 from . import log
 from .protocol import (
-    BODY, BODY_END, BODY_ERROR, CANCEL, CREDIT, DUMP_STACK, FILE_DONE,
+    BODY, BODY_END, BODY_ERROR, CANCEL, CREDIT, DIRECT_GO, DUMP_STACK, FILE_DONE, FORGET,
     HEADER, HEADER_SIZE, MAX_PAYLOAD, NAMES, REQUEST, U32, ProtocolError,
 )
 
@@ -53,7 +53,7 @@ class Stream(object):
     """One exchange (docs/protocol.md: stream = one request and its response).
 
     The reader thread writes ``granted``, ``buf`` (appends), ``body_done``,
-    ``body_error``, ``cancelled`` and ``file_done``; the application thread
+    ``body_error``, ``cancelled``, ``file_done`` and ``direct_go``; the application thread
     writes ``used`` and takes bytes from the front of ``buf``. Counters with
     a single writer need no lock; the mutex only guards waiting, so that a
     wake-up cannot be lost between a check and a wait (the Condition is made
@@ -63,6 +63,7 @@ class Stream(object):
     __slots__ = (
         "sid", "payload", "mutex", "cond", "granted", "used", "cancelled",
         "buf", "body_done", "body_error", "file_done", "thread", "env",
+        "direct", "direct_go",
     )
 
     def __init__(self, sid, payload, window, mutex):
@@ -79,6 +80,8 @@ class Stream(object):
         self.file_done = None      # FILE_DONE value
         self.thread = None         # ident of the thread running the app
         self.env = None            # the environ, once built (for log lines)
+        self.direct = False        # REQUEST flag d: the worker offers direct writes
+        self.direct_go = None      # DIRECT_GO payload: connection ID, the HTTP head to write first
 
     def wait(self, ready):
         """Block until ``ready()`` is true (checked under the mutex)."""
@@ -96,8 +99,11 @@ class Stream(object):
 
 
 class Channel(object):
-    def __init__(self, sock, response_window, request_window):
+    def __init__(self, sock, response_window, request_window, direct_timeout=None):
         self.sock = sock
+        # Seconds a direct write may wait for the client to accept a byte.
+        self.direct_timeout = direct_timeout
+        self.handoff = None  # the Handoff, when the worker can hand sockets over
         self.response_window = response_window
         self.request_window = request_window
         self.streams = {}
@@ -291,6 +297,12 @@ class Channel(object):
                     streams[sid] = stream
                     self.queue.put(stream)
                     continue
+                if ftype == FORGET and not sid:
+                    if length != 4:
+                        raise ProtocolError("FORGET payload of %d bytes" % length)
+                    if self.handoff is not None:
+                        self.handoff.forget(U32.unpack_from(buf, pstart)[0])
+                    continue
                 stream = streams.get(sid)
                 if ftype == BODY:
                     if stream is not None:
@@ -327,6 +339,12 @@ class Channel(object):
                     if stream is not None:
                         with stream.mutex:
                             stream.file_done = buf[pstart]
+                            stream.wake()
+                elif ftype == DIRECT_GO:
+                    if stream is not None:
+                        head = bytes(view[pstart:fend])
+                        with stream.mutex:
+                            stream.direct_go = head
                             stream.wake()
                 elif ftype == DUMP_STACK:
                     if stream is not None:

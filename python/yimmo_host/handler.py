@@ -73,6 +73,7 @@ class Handler(object):
         env["SERVER_PORT"] = fields[7]
         env["wsgi.url_scheme"] = fields[8]
         flags = fields[9]
+        stream.direct = "d" in flags
         if "b" in flags:
             env["wsgi.input"] = Input(stream, self.ch, "c" in flags)
         if n > REQUEST_FIXED_FIELDS:

@@ -45,6 +45,8 @@ def _options():
             "log_level": str(opts.get("log_level", "NOTICE")),
             "request_window": max(1, int(opts.get("request_window", 1 << 20))),
             "response_window": max(1, int(opts.get("response_window", 1 << 20))),
+            # Seconds a direct write waits for a client that accepts nothing; 0 = no limit.
+            "direct_timeout": max(0.0, float(opts.get("direct_timeout", 60))),
         }
     except (IndexError, KeyError, TypeError, ValueError) as exc:
         log.fatal("yimmo host: bad options %r: %s" % (sys.argv[1:2], exc))
@@ -89,6 +91,7 @@ def main():
 
     import socket  # after the application: maybe patched by now
     try:
+        os.set_inheritable(BRIDGE_FD, False)  # never into the application's child processes
         sock = socket.socket(fileno=BRIDGE_FD)
         sock.setblocking(True)
     except OSError as exc:
@@ -108,10 +111,17 @@ def main():
     import threading
     from .channel import Channel
     from .handler import Handler
+    from .handoff import Handoff, open_channel
 
     threads = opts["threads"]
-    channel = Channel(sock, opts["response_window"], opts["request_window"])
+    channel = Channel(sock, opts["response_window"], opts["request_window"], opts["direct_timeout"] or None)
     channel.queue = queue = _make_queue()
+    handoff_sock = open_channel(os.environ)
+    if handoff_sock is not None:
+        channel.handoff = Handoff(handoff_sock)
+        reader = threading.Thread(target=channel.handoff.run, name="yimmo-handoff")
+        reader.daemon = True
+        reader.start()
     handler = Handler(channel, app, threads, opts["multiprocess"])
     for i in range(threads):
         t = threading.Thread(target=handler.serve, args=(queue,), name="yimmo-app-%d" % (i + 1))
@@ -126,6 +136,7 @@ def main():
         "python": "%d.%d.%d" % sys.version_info[:3],
         "executable": sys.executable,
         "threads": threads,
+        "direct": handoff_sock is not None,
     }
     payload = json.dumps(hello, separators=(",", ":")).encode("utf-8")
     channel.send(protocol.encode_frame(protocol.HELLO, 0, payload))

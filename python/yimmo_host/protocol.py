@@ -19,6 +19,7 @@ HEADER_SIZE = HEADER.size  # 9
 # call builds everything that precedes the head text.
 HEAD_HEADER = struct.Struct(">IBII")
 U32 = struct.Struct(">I")
+U64 = struct.Struct(">Q")
 U64_PAIR = struct.Struct(">QQ")
 
 # Connection (stream 0), host -> worker.
@@ -33,6 +34,8 @@ CREDIT = 0x14
 CANCEL = 0x15
 FILE_DONE = 0x16
 DUMP_STACK = 0x17
+DIRECT_GO = 0x18
+FORGET = 0x19
 # Host -> worker.
 HEAD = 0x20
 HEAD_END = 0x21
@@ -42,19 +45,22 @@ FILE = 0x24
 ABORT = 0x25
 CONTINUE = 0x26
 WINDOW = 0x27
+DIRECT = 0x28
 
 NAMES = {
     HELLO: "HELLO", LOAD_ERROR: "LOAD_ERROR",
     REQUEST: "REQUEST", BODY: "BODY", BODY_END: "BODY_END",
     BODY_ERROR: "BODY_ERROR", CREDIT: "CREDIT", CANCEL: "CANCEL",
-    FILE_DONE: "FILE_DONE", DUMP_STACK: "DUMP_STACK",
+    FILE_DONE: "FILE_DONE", DUMP_STACK: "DUMP_STACK", DIRECT_GO: "DIRECT_GO",
+    FORGET: "FORGET",
     HEAD: "HEAD", HEAD_END: "HEAD_END", DATA: "DATA", END: "END",
     FILE: "FILE", ABORT: "ABORT", CONTINUE: "CONTINUE", WINDOW: "WINDOW",
+    DIRECT: "DIRECT",
 }
 WORKER_TO_HOST = frozenset((REQUEST, BODY, BODY_END, BODY_ERROR, CREDIT,
-                            CANCEL, FILE_DONE, DUMP_STACK))
+                            CANCEL, FILE_DONE, DUMP_STACK, DIRECT_GO, FORGET))
 HOST_TO_WORKER = frozenset((HELLO, LOAD_ERROR, HEAD, HEAD_END, DATA, END,
-                            FILE, ABORT, CONTINUE, WINDOW))
+                            FILE, ABORT, CONTINUE, WINDOW, DIRECT))
 
 # FILE count meaning "to the end of the file".
 TO_EOF = (1 << 64) - 1
@@ -174,6 +180,21 @@ def decode_head_payload(payload):
 def encode_head_frame(ftype, stream, head, body=b""):
     """A whole HEAD or HEAD_END frame in one bytes object (one sendall)."""
     return HEAD_HEADER.pack(4 + len(head) + len(body), ftype, stream, len(head)) + head + body
+
+
+# ---------------------------------------------------------------- direct writes
+
+def encode_direct_frame(stream, head, size):
+    """DIRECT: the validated head and the length of the body the host
+    offers to write to the client itself."""
+    return HEAD_HEADER.pack(4 + len(head) + 8, DIRECT, stream, len(head)) + head + U64.pack(size)
+
+
+def decode_direct_go(payload):
+    """DIRECT_GO payload -> (connection ID, HTTP head bytes as a memoryview)."""
+    if len(payload) < 4:
+        raise ProtocolError("DIRECT_GO payload of %d bytes" % len(payload))
+    return U32.unpack_from(payload)[0], memoryview(payload)[4:]
 
 
 # ---------------------------------------------------------------- FILE

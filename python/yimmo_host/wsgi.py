@@ -9,12 +9,19 @@ import traceback
 
 from . import log
 from .file_wrapper import FileWrapper
-from .protocol import ABORT, DATA, END, FILE, HEAD, HEAD_END, HEAD_HEADER, HEADER, U64_PAIR
+from .handoff import write_direct
+from .protocol import (
+    ABORT, DATA, END, FILE, HEAD, HEAD_END, HEAD_HEADER, HEADER, U64_PAIR, decode_direct_go, encode_direct_frame,
+)
 from .validate import check_headers
 
 # Frames up to this size are joined into one bytes object for one sendall;
 # larger bodies go in a second sendall instead of being copied.
 _JOIN_LIMIT = 65536
+# A whole body at least this large is written to the client directly when
+# the worker offers it (docs/protocol.md "Direct writes"): below it, the
+# socket handoff costs more than the copies it saves (bench/results).
+DIRECT_MIN = 128 * 1024
 
 
 class Cancelled(OSError):
@@ -144,17 +151,51 @@ class Response(object):
         self.ch.send(HEAD_HEADER.pack(4 + len(head), HEAD, self.s.sid, len(head)) + head)
 
     def _hold_or_send(self, body):
-        """The whole body is known before anything was sent: keep it for a
-        single HEAD_END when the credit allows, else stream it."""
+        """The whole body is known before anything was sent: write it to
+        the client directly when it is large, else keep it for a single
+        HEAD_END when the credit allows, else stream it."""
         s = self.s
         if self.cl is not None and len(body) > self.cl:
             body = body[:self.cl]
-        if len(body) <= s.granted - s.used:
+        if s.direct and len(body) >= DIRECT_MIN and self._may_write_direct(len(body)):
+            self._write_direct(body)
+        elif len(body) <= s.granted - s.used:
             s.used += len(body)
             self.sent = len(body)
             self.pending = body
         else:
             self._send(body)
+
+    def _may_write_direct(self, size):
+        # The worker frames a direct body by its length: the application's
+        # Content-Length must agree, and the status must allow a body.
+        status = self.head[:3]
+        return (self.cl is None or self.cl == size) and status not in (b"204", b"304") and status[:1] != b"1"
+
+    def _write_direct(self, body):
+        """DIRECT: the worker answers DIRECT_GO with the HTTP head and the
+        ID of the connection's socket (handed over once per connection);
+        we write both."""
+        s = self.s
+        ch = self.ch
+        head = self.head
+        size = len(body)
+        self.head_sent = True
+        self.sent = size
+        ch.send(encode_direct_frame(s.sid, head, size))
+        s.wait(lambda: s.cancelled or s.direct_go is not None)
+        cid = fd = None
+        if not s.cancelled:
+            cid, http_head = decode_direct_go(s.direct_go)
+            fd = ch.handoff.acquire(cid, s)
+        if fd is None:
+            raise Cancelled("the client is gone")
+        try:
+            write_direct(fd, http_head, body, ch.direct_timeout)
+        except OSError as exc:
+            raise Cancelled("writing to the client failed: %s" % _one_line(exc))
+        finally:
+            ch.handoff.release(cid)
 
     def _hold_list(self, result):
         """A list or tuple is the whole body, materialised: join it (skipping

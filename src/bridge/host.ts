@@ -4,7 +4,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import * as path from 'node:path';
 import type { Socket } from 'node:net';
 import { log, type LogLevel } from '../log/logger';
-import { Frame, FrameDecoder, FrameType, PROTOCOL_VERSION, ProtocolError } from './protocol';
+import { Frame, FrameDecoder, FrameType, PROTOCOL_VERSION, ProtocolError, encodeU32Frame } from './protocol';
 
 /** Keep identical to BOOTSTRAP in python/yimmo_host/__init__.py. */
 export const BOOTSTRAP = 'import sys; sys.path.append({dir}); from yimmo_host.main import main; main()';
@@ -18,12 +18,16 @@ export interface HostOptions {
   readonly logLevel: LogLevel;
   readonly requestWindow: number;
   readonly responseWindow: number;
+  /** How long a direct write waits for a client that accepts nothing; 0 = no limit. */
+  readonly directTimeoutMs: number;
 }
 
 export interface HostInfo {
   readonly pid: number;
   readonly python: string;
   readonly executable: string;
+  /** The host reads the socket handoff channel: it can take direct writes. */
+  readonly direct: boolean;
 }
 
 /** The receiving side of one stream (an exchange). */
@@ -31,6 +35,12 @@ export interface StreamHandler {
   onFrame(type: number, payload: Buffer): void;
   /** The host died before the stream ended. */
   onHostGone(): void;
+}
+
+/** Whether Node can send this handle as a descriptor (a TCP or pipe handle; TLS wraps are not). */
+function isPassable(handle: unknown): boolean {
+  const name = (handle as { constructor?: { name?: string } } | undefined)?.constructor?.name;
+  return name === 'TCP' || name === 'Pipe';
 }
 
 /** Why a host could not start: the app failed to load, or Python could not run. */
@@ -44,6 +54,9 @@ export class Host {
   private readonly streams = new Map<number, StreamHandler>();
   private readonly decoder = new FrameDecoder();
   private nextStream = 1;
+  /** Client sockets the host holds a copy of, by their handoff ID. */
+  private readonly handedOver = new Map<Socket, number>();
+  private nextHandoff = 1;
   private outbox: Buffer[] = [];
   private outboxBytes = 0;
   private alive = true;
@@ -65,9 +78,14 @@ export class Host {
       log_level: options.logLevel,
       request_window: options.requestWindow,
       response_window: options.responseWindow,
+      direct_timeout: options.directTimeoutMs / 1000,
     });
     const bootstrap = BOOTSTRAP.replace('{dir}', JSON.stringify(PYTHON_DIR));
-    const child = spawn(options.python, ['-c', bootstrap, json], { stdio: ['ignore', 'inherit', 'inherit', 'pipe'] });
+    // fd 3: the bridge socket. fd 4: Node's IPC channel, used only to hand
+    // client sockets over for direct writes (docs/protocol.md).
+    const child = spawn(options.python, ['-c', bootstrap, json], { stdio: ['ignore', 'inherit', 'inherit', 'pipe', 'ipc'] });
+    child.channel?.unref();
+    child.on('message', () => {}); // the host sends only handle ACKs, which Node consumes itself
     const socket = child.stdio[3] as Socket;
     return new Promise((resolve, reject) => {
       const decoder = new FrameDecoder();
@@ -101,6 +119,7 @@ export class Host {
               pid: Number(hello['pid']),
               python: String(hello['python']),
               executable: String(hello['executable']),
+              direct: hello['direct'] === true,
             });
             resolve(host);
           });
@@ -193,6 +212,32 @@ export class Host {
       this.socket.write(Buffer.concat(frames, bytes));
     }
   };
+
+  /**
+   * Shares a plain-TCP client socket with the host for direct writes
+   * (docs/protocol.md "Direct writes") and returns the ID the host knows it
+   * by; undefined when it cannot be shared. A socket is sent once; when it
+   * closes the host is told to FORGET it. The raw handle is sent, not the
+   * net.Socket, so that Node treats the send as a plain descriptor copy and
+   * the connection stays ours. `failed` hears of a send that fails later.
+   */
+  handOver(socket: Socket, failed: (error: Error) => void): number | undefined {
+    const known = this.handedOver.get(socket);
+    if (known !== undefined) return known;
+    const handle = (socket as unknown as { _handle?: unknown })._handle;
+    if (!this.alive || !this.info.direct || !this.child.connected || !isPassable(handle)) return undefined;
+    const id = this.nextHandoff;
+    this.nextHandoff = id >= 0xffffffff ? 1 : id + 1;
+    this.handedOver.set(socket, id);
+    socket.once('close', () => {
+      this.handedOver.delete(socket);
+      this.send(encodeU32Frame(FrameType.FORGET, 0, id));
+    });
+    this.child.send({ c: id }, handle as Socket, {}, (error) => {
+      if (error !== null) failed(error);
+    });
+    return id;
+  }
 
   /** Closing our end tells the host to exit once it notices EOF. */
   close(): void {

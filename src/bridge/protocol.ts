@@ -19,6 +19,8 @@ export const FrameType = {
   CANCEL: 0x15,
   FILE_DONE: 0x16,
   DUMP_STACK: 0x17,
+  DIRECT_GO: 0x18,
+  FORGET: 0x19,
   // host -> worker
   HEAD: 0x20,
   HEAD_END: 0x21,
@@ -28,6 +30,7 @@ export const FrameType = {
   ABORT: 0x25,
   CONTINUE: 0x26,
   WINDOW: 0x27,
+  DIRECT: 0x28,
 } as const;
 export type FrameTypeCode = (typeof FrameType)[keyof typeof FrameType];
 
@@ -102,6 +105,32 @@ export function encodeResponsePayload(head: string, body: Buffer): Buffer {
   out.writeUInt32BE(head.length, 0);
   out.write(head, 4, head.length, 'latin1');
   body.copy(out, 4 + head.length);
+  return out;
+}
+
+export interface DirectRequest {
+  /** Latin-1 `STATUS\0NAME\0VALUE...`, as in HEAD. */
+  readonly head: string;
+  /** Body bytes the host will write to the client itself. */
+  readonly length: number;
+}
+
+/** Payload of DIRECT: u32 head length, the head, u64 body length. */
+export function decodeDirectPayload(payload: Buffer): DirectRequest {
+  if (payload.length < 12) throw new ProtocolError('DIRECT payload too short');
+  const headLength = payload.readUInt32BE(0);
+  if (4 + headLength + 8 !== payload.length) throw new ProtocolError('DIRECT payload length disagrees with its head length');
+  return {
+    head: payload.toString('latin1', 4, 4 + headLength),
+    length: Number(payload.readBigUInt64BE(4 + headLength)),
+  };
+}
+
+export function encodeDirectPayload(direct: DirectRequest): Buffer {
+  const out = Buffer.allocUnsafe(4 + direct.head.length + 8);
+  out.writeUInt32BE(direct.head.length, 0);
+  out.write(direct.head, 4, direct.head.length, 'latin1');
+  out.writeBigUInt64BE(BigInt(direct.length), 4 + direct.head.length);
   return out;
 }
 

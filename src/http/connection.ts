@@ -212,7 +212,8 @@ export class Connection {
     else this.pump();
   }
 
-  private waitForApp(): void {
+  /** (Re)starts the 'app' deadline: the request timeout. */
+  waitForApp(): void {
     this.setDeadline('app', this.options.requestTimeoutMs);
   }
 

@@ -50,6 +50,50 @@ export class ResponseWriter {
    * error text instead of writing when the application's head is unusable.
    */
   head(head: string, body: Buffer, complete: boolean): string | undefined {
+    let headText: string;
+    try {
+      headText = this.compose(head, body.length, complete);
+    } catch (err) {
+      if (err instanceof AppHeadError) return err.message;
+      throw err;
+    }
+    if (this.framing !== 'chunked' && (this.framing === 'none' || body.length <= COPY_LIMIT)) {
+      // The common small response: head and body in one allocation, one write.
+      const sent = this.clip(body);
+      const out = Buffer.allocUnsafe(headText.length + sent.length);
+      out.write(headText, 0, headText.length, 'latin1');
+      sent.copy(out, headText.length);
+      this.socket.write(out);
+      return undefined;
+    }
+    this.write(Buffer.from(headText, 'latin1'), body);
+    return undefined;
+  }
+
+  /**
+   * The head of a response whose `length` body bytes someone else writes
+   * (the host's direct write): returned instead of written, and the body
+   * counted as sent. An error text when the head is unusable or does not
+   * frame exactly `length` bytes.
+   */
+  directHead(head: string, length: number): Buffer | string {
+    try {
+      const headText = this.compose(head, length, true);
+      if (this.framing !== 'length' || this.remaining !== length) {
+        this.status = 0; // nothing was sent: the caller may still answer 500
+        return 'a direct body must be framed by its Content-Length';
+      }
+      this.remaining = 0;
+      this.bodyBytes += length;
+      return Buffer.from(headText, 'latin1');
+    } catch (err) {
+      if (err instanceof AppHeadError) return err.message;
+      throw err;
+    }
+  }
+
+  /** Validates the application's head, chooses the framing, and returns the head on the wire. */
+  private compose(head: string, bodyLength: number, complete: boolean): string {
     const parts = head.split('\0');
     const statusLine = parts[0] ?? '';
     const status = Number(statusLine.slice(0, 3));
@@ -68,7 +112,7 @@ export class ResponseWriter {
       if (lower === 'content-length') {
         const length = DIGITS.test(value) ? Number(value) : NaN;
         if (Number.isNaN(length) || (contentLength !== undefined && contentLength !== length)) {
-          return `invalid Content-Length from the application: '${value}'`;
+          throw new AppHeadError(`invalid Content-Length from the application: '${value}'`);
         }
         if (contentLength !== undefined) continue; // an identical repeat says nothing new
         contentLength = length;
@@ -86,8 +130,8 @@ export class ResponseWriter {
       this.remaining = contentLength;
     } else if (complete) {
       this.framing = 'length';
-      this.remaining = body.length;
-      fields += `Content-Length: ${body.length}\r\n`;
+      this.remaining = bodyLength;
+      fields += `Content-Length: ${bodyLength}\r\n`;
     } else if (this.request.minorVersion === 1) {
       this.framing = 'chunked';
       fields += 'Transfer-Encoding: chunked\r\n';
@@ -102,18 +146,7 @@ export class ResponseWriter {
     else if (this.request.minorVersion === 0) fields += 'Connection: keep-alive\r\n';
 
     this.status = status;
-    const headText = `HTTP/1.1 ${statusLine}\r\n${fields}\r\n`;
-    if (this.framing !== 'chunked' && (this.framing === 'none' || body.length <= COPY_LIMIT)) {
-      // The common small response: head and body in one allocation, one write.
-      const sent = this.clip(body);
-      const out = Buffer.allocUnsafe(headText.length + sent.length);
-      out.write(headText, 0, headText.length, 'latin1');
-      sent.copy(out, headText.length);
-      this.socket.write(out);
-      return undefined;
-    }
-    this.write(Buffer.from(headText, 'latin1'), body);
-    return undefined;
+    return `HTTP/1.1 ${statusLine}\r\n${fields}\r\n`;
   }
 
   /** Sends body bytes; returns false when the socket wants a 'drain' before more. */
@@ -187,6 +220,9 @@ export class ResponseWriter {
 }
 
 const EMPTY = Buffer.alloc(0);
+
+/** The application's head cannot be sent as it is. */
+class AppHeadError extends Error {}
 
 function uncork(writer: ResponseWriter): void {
   writer.uncork();

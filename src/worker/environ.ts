@@ -33,7 +33,8 @@ function splitAuthority(authority: string): [string, string] {
   return [authority, ''];
 }
 
-export function requestPayload(head: RequestHead, facts: ConnectionFacts): string {
+/** `direct`: the worker can hand this connection's socket to the host (flag `d`). */
+export function requestPayload(head: RequestHead, facts: ConnectionFacts, direct: boolean): string {
   const fields = new Map<string, string>();
   const h = head.headers;
   for (let i = 0; i + 1 < h.length; i += 2) {
@@ -56,7 +57,8 @@ export function requestPayload(head: RequestHead, facts: ConnectionFacts): strin
     if (port !== '') serverPort = port;
     else serverPort = facts.scheme === 'https' ? '443' : '80';
   }
-  const flags = (head.bodyKind === 'chunked' || head.contentLength > 0 ? 'b' : '') + (head.expectContinue ? 'c' : '');
+  const flags =
+    (head.bodyKind === 'chunked' || head.contentLength > 0 ? 'b' : '') + (head.expectContinue ? 'c' : '') + (direct ? 'd' : '');
   let out =
     head.method + '\0' + head.path + '\0' + head.query + '\0' + (head.minorVersion === 1 ? 'HTTP/1.1' : 'HTTP/1.0') + '\0' +
     facts.remoteAddress + '\0' + facts.remotePort + '\0' + serverName + '\0' + serverPort + '\0' + facts.scheme + '\0' + flags;

@@ -4,12 +4,16 @@ import * as fs from 'node:fs';
 import type { Connection, Exchange } from '../http/connection';
 import type { RequestHead } from '../http/request-head';
 import type { Host, StreamHandler } from '../bridge/host';
-import { FrameType, decodeFilePayload, decodeResponsePayload, encodeFrame, encodeTextFrame, encodeU32Frame, frameHeader } from '../bridge/protocol';
+import {
+  FrameType, decodeDirectPayload, decodeFilePayload, decodeResponsePayload, encodeFrame, encodeTextFrame, encodeU32Frame, frameHeader,
+  type DirectRequest,
+} from '../bridge/protocol';
 import { log } from '../log/logger';
 import { WORKER_ERRORS } from '../errors';
 import { requestPayload, type ConnectionFacts } from './environ';
 
 const FILE_CHUNK = 256 * 1024;
+const EMPTY = Buffer.alloc(0);
 // Response allowance goes back to the host in batches of at least this much:
 // one CREDIT per 64 KiB, not one per chunk. It cannot stall the host: a host
 // that waits for credit has its whole window (1 MiB) owed to it.
@@ -32,6 +36,8 @@ export class BridgeExchange implements Exchange, StreamHandler {
   private file: fs.ReadStream | undefined;
   /** The request body failed (client gone, malformed, too slow): an app error after it is the client's doing. */
   private bodyFailed = false;
+  /** The host writes the response body to the client socket itself (DIRECT_GO sent, no END yet). */
+  private hostWriting = false;
 
   constructor(
     private readonly connection: Connection,
@@ -43,7 +49,8 @@ export class BridgeExchange implements Exchange, StreamHandler {
   ) {
     this.window = options.requestWindow;
     this.stream = host.openStream(this);
-    host.send(encodeTextFrame(FrameType.REQUEST, this.stream, requestPayload(head, facts)));
+    const direct = facts.scheme === 'http' && host.info.direct;
+    host.send(encodeTextFrame(FrameType.REQUEST, this.stream, requestPayload(head, facts, direct)));
   }
 
   // ---- from the connection -------------------------------------------------
@@ -77,6 +84,8 @@ export class BridgeExchange implements Exchange, StreamHandler {
   }
 
   onTimeout(): void {
+    // During a direct write the host enforces the stall limit itself.
+    if (this.hostWriting) return this.connection.waitForApp();
     const writer = this.connection.writer;
     if (writer !== undefined && writer.started && this.connection.socket.writableNeedDrain) {
       // Waiting on the client, not the application: drop this connection only.
@@ -105,6 +114,8 @@ export class BridgeExchange implements Exchange, StreamHandler {
         return this.finish(this.connection.writer?.end() ?? false);
       case FrameType.FILE:
         return this.sendFile(payload);
+      case FrameType.DIRECT:
+        return this.onDirect(decodeDirectPayload(payload));
       case FrameType.ABORT:
         this.endStream();
         return this.onAbort(payload.toString('utf8'));
@@ -136,15 +147,53 @@ export class BridgeExchange implements Exchange, StreamHandler {
     if (writer === undefined) return;
     const { head, body } = decodeResponsePayload(payload);
     const error = writer.head(head, body, complete);
-    if (error !== undefined) {
-      log.error(`${WORKER_ERRORS.YW_APP_ERROR.code}: ${this.head.method} ${this.head.target}: ${error}`);
-      if (!complete) this.cancel();
-      this.detach();
-      return this.connection.fail(500, true);
-    }
+    if (error !== undefined) return this.badHead(error, !complete);
     this.connection.appProgress();
     if (complete) return this.finish(writer.end());
     this.credit(body.length, !this.connection.socket.writableNeedDrain);
+  }
+
+  private badHead(error: string, hostWaiting: boolean): void {
+    log.error(`${WORKER_ERRORS.YW_APP_ERROR.code}: ${this.head.method} ${this.head.target}: ${error}`);
+    if (hostWaiting) this.cancel();
+    this.detach();
+    this.connection.fail(500, true);
+  }
+
+  /**
+   * The host offers to write a large body to the client itself: once what we
+   * queued on the socket is out, hand it the socket and the HTTP head
+   * (DIRECT_GO). It answers END, or ABORT if the write failed.
+   */
+  private onDirect(direct: DirectRequest): void {
+    if (this.detached) return;
+    const writer = this.connection.writer;
+    if (writer === undefined) return;
+    const head = writer.directHead(direct.head, direct.length);
+    if (typeof head === 'string') return this.badHead(head, true);
+    this.connection.appProgress();
+    this.hostWriting = true;
+    const socket = this.connection.socket;
+    const go = (): void => {
+      if (this.detached || this.hostDone) return;
+      const failed = (error: Error): void => {
+        if (this.detached) return;
+        log.error(`cannot hand the client socket to the python host: ${error.message}`);
+        this.cancel();
+        this.detach();
+        this.connection.abort();
+      };
+      const id = this.host.handOver(socket, failed);
+      if (id === undefined) return failed(new Error('not a plain TCP socket'));
+      const payload = Buffer.allocUnsafe(4 + head.length);
+      payload.writeUInt32BE(id, 0);
+      head.copy(payload, 4);
+      this.host.send(encodeFrame(FrameType.DIRECT_GO, this.stream, payload));
+    };
+    // The host's bytes must follow everything we wrote before (an earlier
+    // pipelined response still queued): a write callback fires in order.
+    if (socket.writableLength === 0) go();
+    else socket.write(EMPTY, go);
   }
 
   private onData(payload: Buffer): void {
@@ -214,6 +263,7 @@ export class BridgeExchange implements Exchange, StreamHandler {
   private endStream(): void {
     if (this.hostDone) return;
     this.hostDone = true;
+    this.hostWriting = false;
     this.host.closeStream(this.stream);
   }
 

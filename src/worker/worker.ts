@@ -43,6 +43,9 @@ export class Worker {
         logLevel: config.logLevel,
         requestWindow: REQUEST_WINDOW,
         responseWindow: RESPONSE_WINDOW,
+        // A direct write gives up on a client that accepts nothing for as
+        // long as the request timeout allows an application (0: never).
+        directTimeoutMs: config.requestTimeoutMs,
       },
       config.gracefulTimeoutMs,
       () => this.startWaiting(),

@@ -7,6 +7,11 @@
 /upload?read=R&pause=P
                  reads wsgi.input R bytes at a time, sleeping P seconds after
                  each read (a slow consumer), and answers size and SHA-256.
+/whole?kb=N&cl=D&status=S
+                 N KiB (default 1024) as one bytes object in a list: the
+                 shape the host writes to the client directly. Byte i is
+                 (i * 7 + i // 4096) & 0xff. cl=D declares a Content-Length
+                 D bytes off the real length; status=S answers S.
 /hello           a tiny response.
 """
 import hashlib
@@ -49,12 +54,35 @@ def upload(environ, start_response, q):
     return [body]
 
 
+def whole_body(size):
+    # Block k of 4096 bytes is the first block with k added to every byte.
+    first = bytes((j * 7) & 0xFF for j in range(4096))
+    blocks = [first.translate(bytes((b + k) & 0xFF for b in range(256))) for k in range(256)]
+    count = -(-size // 4096)
+    return b"".join(blocks[k % 256] for k in range(count))[:size]
+
+
+_WHOLE = {}
+
+
+def whole(environ, start_response, q):
+    size = int(q.get("kb", ["1024"])[0]) * 1024
+    body = _WHOLE.get(size)
+    if body is None:
+        body = _WHOLE[size] = whole_body(size)
+    headers = [("Content-Type", "application/octet-stream")]
+    if "cl" in q:
+        headers.append(("Content-Length", str(size + int(q["cl"][0]))))
+    start_response(q.get("status", ["200 OK"])[0], headers)
+    return [body]
+
+
 def hello(environ, start_response, q):
     start_response("200 OK", [("Content-Type", "text/plain"), ("Content-Length", "5")])
     return [b"hello"]
 
 
-ROUTES = {"/download": download, "/upload": upload, "/hello": hello}
+ROUTES = {"/download": download, "/upload": upload, "/whole": whole, "/hello": hello}
 
 
 def app(environ, start_response):

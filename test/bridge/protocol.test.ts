@@ -1,7 +1,10 @@
 import { test } from 'node:test';
 import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
-import { Frame, FrameDecoder, MAX_PAYLOAD, ProtocolError, decodeFilePayload, decodeResponsePayload, encodeFilePayload, encodeFrame, encodeResponsePayload } from '../../src/bridge/protocol';
+import {
+  Frame, FrameDecoder, MAX_PAYLOAD, ProtocolError, decodeDirectPayload, decodeFilePayload, decodeResponsePayload, encodeDirectPayload, encodeFilePayload,
+  encodeFrame, encodeResponsePayload,
+} from '../../src/bridge/protocol';
 import { repoPath } from '../support/repo';
 
 interface Golden { name: string; type: number; stream: number; payload_hex: string; hex: string }
@@ -61,4 +64,13 @@ test('rejects a frame longer than the maximum payload', () => {
 
 test('rejects an unknown frame type', () => {
   assert.throws(() => decodeAll([encodeFrame(0x7f, 1)]), ProtocolError);
+});
+
+test('reads a DIRECT payload: the head and the length of the body the host will write', () => {
+  const g = golden.find((x) => x.name === 'direct');
+  assert.ok(g);
+  const direct = decodeDirectPayload(Buffer.from(g.payload_hex, 'hex'));
+  assert.deepEqual(direct, { head: '200 OK\0Content-Type\0application/octet-stream', length: 1048576 });
+  assert.equal(encodeDirectPayload(direct).toString('hex'), g.payload_hex);
+  assert.throws(() => decodeDirectPayload(Buffer.from(g.payload_hex, 'hex').subarray(0, 20)), ProtocolError);
 });
