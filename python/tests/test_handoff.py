@@ -9,13 +9,14 @@ import array
 import json
 import os
 import socket
+import tempfile
 import threading
 import time
 import unittest
 
 from . import harness  # noqa: F401  (puts yimmo_host on sys.path)
 from yimmo_host.channel import Stream
-from yimmo_host.handoff import ACK, Handoff, open_channel, write_direct
+from yimmo_host.handoff import ACK, Handoff, open_channel, sendfile_direct, write_direct
 
 
 def node_send(sock, cid, fd):
@@ -113,6 +114,24 @@ class HandoffTest(unittest.TestCase):
         self.hand_over(12)  # still answering
 
 
+class Reader(threading.Thread):
+    """Reads ``size`` bytes from ``sock`` slowly, in a thread of its own."""
+
+    def __init__(self, sock, size):
+        threading.Thread.__init__(self, daemon=True)
+        self.sock, self.size, self.parts = sock, size, []
+        self.start()
+
+    def run(self):
+        while sum(map(len, self.parts)) < self.size:
+            self.parts.append(self.sock.recv(65536))
+            time.sleep(0.001)
+
+    def data(self):
+        self.join(10)
+        return b"".join(self.parts)
+
+
 class WriteDirectTest(unittest.TestCase):
     def pair(self):
         ours, client = socket.socketpair()
@@ -125,18 +144,22 @@ class WriteDirectTest(unittest.TestCase):
     def test_a_body_larger_than_the_socket_buffers_arrives_whole_and_the_socket_stays_non_blocking(self):
         ours, client = self.pair()
         body = bytes(range(256)) * 8192  # 2 MiB
-        received = []
-
-        def read_slowly():
-            while sum(map(len, received)) < 6 + len(body):
-                received.append(client.recv(65536))
-                time.sleep(0.001)
-        reader = threading.Thread(target=read_slowly)
-        reader.start()
+        reader = Reader(client, 6 + len(body))
         write_direct(ours.fileno(), b"HEAD\r\n", body, 5.0)
-        reader.join(10)
-        self.assertEqual(b"".join(received), b"HEAD\r\n" + body)
+        self.assertEqual(reader.data(), b"HEAD\r\n" + body)
         self.assertFalse(os.get_blocking(ours.fileno()))
+
+    def test_sendfile_sends_the_head_then_the_file_range(self):
+        ours, client = self.pair()
+        data = bytes(range(256)) * 4096  # 1 MiB
+        with tempfile.TemporaryFile() as f:
+            f.write(data)
+            f.flush()
+            reader = Reader(client, 6 + len(data) - 1000)
+            sendfile_direct(ours.fileno(), b"HEAD\r\n", f.fileno(), 1000, len(data) - 1000, 5.0)
+            self.assertEqual(reader.data(), b"HEAD\r\n" + data[1000:])
+            with self.assertRaises(OSError):  # the file is shorter than promised
+                sendfile_direct(ours.fileno(), b"", f.fileno(), len(data) - 10, 20, 5.0)
 
     def test_a_client_that_accepts_nothing_times_out(self):
         ours, _client = self.pair()

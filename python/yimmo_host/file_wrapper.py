@@ -2,8 +2,10 @@
 
 An application returns ``environ['wsgi.file_wrapper'](filelike, blksize)``.
 When that object is ours and wraps a regular file with a descriptor, the
-response sends a FILE frame and the worker streams the file itself
-(wsgi.py); any other file-like is simply iterated in ``blksize`` blocks.
+host sends it to the client with sendfile(2) on a plain-TCP connection (a
+direct write, docs/protocol.md), or else sends a FILE frame and the worker
+streams the file itself (wsgi.py); any other file-like is simply iterated
+in ``blksize`` blocks.
 """
 
 import io

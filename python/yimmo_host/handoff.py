@@ -204,8 +204,25 @@ def write_direct(fd, head, body, stall_timeout):
             else:
                 done += os.write(fd, view[done - head_size:])
         except BlockingIOError:
-            if not _wait_writable(fd, stall_timeout):
-                raise TimeoutError("the client accepted nothing for %g s" % stall_timeout)
+            _wait_writable(fd, stall_timeout)
+
+
+def sendfile_direct(fd, head, file_fd, offset, count, stall_timeout):
+    """Write the response head, then ``count`` bytes of ``file_fd`` from
+    ``offset`` with sendfile(2), to the client socket ``fd`` (as
+    write_direct). A file that turns out shorter raises OSError: the
+    Content-Length promised more."""
+    write_direct(fd, head, b"", stall_timeout)
+    while count > 0:
+        try:
+            sent = os.sendfile(fd, file_fd, offset, count)
+        except BlockingIOError:
+            _wait_writable(fd, stall_timeout)
+            continue
+        if sent == 0:
+            raise OSError("the file ended %d bytes early" % count)
+        offset += sent
+        count -= sent
 
 
 def _wait_writable(fd, timeout):
@@ -214,6 +231,9 @@ def _wait_writable(fd, timeout):
     if hasattr(select, "poll"):
         poller = select.poll()
         poller.register(fd, select.POLLOUT)
-        return bool(poller.poll(None if timeout is None else timeout * 1000))
-    _, writable, failed = select.select([], [fd], [fd], timeout)
-    return bool(writable or failed)
+        ready = poller.poll(None if timeout is None else timeout * 1000)
+    else:
+        _, writable, failed = select.select([], [fd], [fd], timeout)
+        ready = writable or failed
+    if not ready:
+        raise TimeoutError("the client accepted nothing for %g s" % timeout)

@@ -9,7 +9,7 @@ import traceback
 
 from . import log
 from .file_wrapper import FileWrapper
-from .handoff import write_direct
+from .handoff import sendfile_direct, write_direct
 from .protocol import (
     ABORT, DATA, END, FILE, HEAD, HEAD_END, HEAD_HEADER, HEADER, U64_PAIR, decode_direct_go, encode_direct_frame,
 )
@@ -158,7 +158,7 @@ class Response(object):
         if self.cl is not None and len(body) > self.cl:
             body = body[:self.cl]
         if s.direct and len(body) >= DIRECT_MIN and self._may_write_direct(len(body)):
-            self._write_direct(body)
+            self._write_direct(len(body), lambda fd, head, timeout: write_direct(fd, head, body, timeout))
         elif len(body) <= s.granted - s.used:
             s.used += len(body)
             self.sent = len(body)
@@ -172,17 +172,15 @@ class Response(object):
         status = self.head[:3]
         return (self.cl is None or self.cl == size) and status not in (b"204", b"304") and status[:1] != b"1"
 
-    def _write_direct(self, body):
+    def _write_direct(self, size, write):
         """DIRECT: the worker answers DIRECT_GO with the HTTP head and the
         ID of the connection's socket (handed over once per connection);
-        we write both."""
+        ``write(fd, http_head, timeout)`` writes both."""
         s = self.s
         ch = self.ch
-        head = self.head
-        size = len(body)
         self.head_sent = True
         self.sent = size
-        ch.send(encode_direct_frame(s.sid, head, size))
+        ch.send(encode_direct_frame(s.sid, self.head, size))
         s.wait(lambda: s.cancelled or s.direct_go is not None)
         cid = fd = None
         if not s.cancelled:
@@ -191,7 +189,7 @@ class Response(object):
         if fd is None:
             raise Cancelled("the client is gone")
         try:
-            write_direct(fd, http_head, body, ch.direct_timeout)
+            write(fd, http_head, ch.direct_timeout)
         except OSError as exc:
             raise Cancelled("writing to the client failed: %s" % _one_line(exc))
         finally:
@@ -226,6 +224,11 @@ class Response(object):
         if count <= 0:
             return True
         s = self.s
+        if s.direct and not self.head_sent and count >= DIRECT_MIN and self._may_write_direct(count):
+            # The kernel copies the file to the client (sendfile): no byte
+            # of it passes through Python or the worker.
+            self._write_direct(count, lambda out, head, timeout: sendfile_direct(out, head, fd, offset, count, timeout))
+            return True
         if not self.head_sent:
             self._send_head_only()
         s.file_done = None

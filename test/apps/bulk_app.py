@@ -12,6 +12,8 @@
                  shape the host writes to the client directly. Byte i is
                  (i * 7 + i // 4096) & 0xff. cl=D declares a Content-Length
                  D bytes off the real length; status=S answers S.
+/file?kb=N       the same N KiB from a file, through wsgi.file_wrapper, with
+                 its Content-Length.
 /hello           a tiny response.
 """
 import hashlib
@@ -77,12 +79,22 @@ def whole(environ, start_response, q):
     return [body]
 
 
+def file(environ, start_response, q):
+    import tempfile
+    size = int(q.get("kb", ["1024"])[0]) * 1024
+    f = tempfile.TemporaryFile()
+    f.write(whole_body(size))
+    f.seek(0)
+    start_response("200 OK", [("Content-Type", "application/octet-stream"), ("Content-Length", str(size))])
+    return environ["wsgi.file_wrapper"](f, 65536)
+
+
 def hello(environ, start_response, q):
     start_response("200 OK", [("Content-Type", "text/plain"), ("Content-Length", "5")])
     return [b"hello"]
 
 
-ROUTES = {"/download": download, "/upload": upload, "/whole": whole, "/hello": hello}
+ROUTES = {"/download": download, "/upload": upload, "/whole": whole, "/file": file, "/hello": hello}
 
 
 def app(environ, start_response):

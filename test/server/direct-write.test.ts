@@ -87,6 +87,22 @@ describe('one process', () => {
     }
   });
 
+  test('a file from wsgi.file_wrapper is sent whole (sendfile), and the connection carries on', async () => {
+    const client = await Client.connect(server.port);
+    try {
+      for (const kb of [2048, 1, 300]) {
+        client.write(get(`/file?kb=${kb}`));
+        const response = await client.response();
+        assert.equal(response.header('content-length'), String(kb * KiB));
+        assert.ok(response.body.equals(wholeBody(kb * KiB)), `${kb} KiB: body differs`);
+        client.write(get('/hello'));
+        assert.equal((await client.response()).body.toString(), 'hello');
+      }
+    } finally {
+      client.close();
+    }
+  });
+
   test('pipelined requests around a direct body are answered in order', async () => {
     const client = await Client.connect(server.port);
     try {
@@ -214,10 +230,11 @@ describe('TLS (bodies stay on the bridge: the host cannot write through TLS)', (
     await server.stop();
   });
 
-  test('a 1 MiB whole body arrives intact over TLS', async () => {
+  test('a 1 MiB whole body and a 1 MiB file arrive intact over TLS', async () => {
+    for (const path of ['/whole?kb=1024', '/file?kb=1024']) {
     const data = await new Promise<Buffer>((resolve, reject) => {
       const socket = tls.connect({ port: server.port, host: '127.0.0.1', rejectUnauthorized: false }, () => {
-        socket.write(get('/whole?kb=1024', 'Connection: close\r\n'));
+        socket.write(get(path, 'Connection: close\r\n'));
       });
       const parts: Buffer[] = [];
       socket.on('data', (d: Buffer) => parts.push(d));
@@ -226,6 +243,7 @@ describe('TLS (bodies stay on the bridge: the host cannot write through TLS)', (
     });
     const split = data.indexOf('\r\n\r\n');
     assert.match(data.toString('latin1', 0, split), /^HTTP\/1\.1 200 OK\r\n[^]*Content-Length: 1048576/);
-    assert.ok(data.subarray(split + 4).equals(wholeBody(1024 * KiB)));
+    assert.ok(data.subarray(split + 4).equals(wholeBody(1024 * KiB)), `${path}: body differs`);
+    }
   });
 });
