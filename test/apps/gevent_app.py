@@ -26,6 +26,8 @@ def app(environ, start_response):
         body = b"time.sleep done"
     elif path == "/echo":
         body = environ["wsgi.input"].read()
+    elif path == "/big":
+        body = b"b" * (int(environ.get("QUERY_STRING") or "1") << 20)
     elif path == "/info":
         body = json.dumps({
             "socket_patched": monkey.is_module_patched("socket"),

@@ -40,6 +40,22 @@ test('a gevent.sleep view, a time.sleep view, an upload and a stream are served 
   assert.equal(s.body.toString(), 'g0;g1;g2;g3;g4;');
 });
 
+test('a large body written to a client that does not read leaves the other greenlets running', async () => {
+  // 32 MiB cannot fit in the socket buffers: the direct write waits for the
+  // client, and that wait must yield to the hub like any gevent I/O.
+  const stalled = await Client.connect(server.port);
+  try {
+    stalled.socket.pause();
+    stalled.write(get('/big?32'));
+    await new Promise((r) => setTimeout(r, 300));
+    const { response, ms } = await timed(server.port, get('/gsleep?0.01'));
+    assert.equal(response.body.toString(), 'gevent.sleep done');
+    assert.ok(ms < 1000, `a 10 ms request took ${ms} ms next to a stalled large response`);
+  } finally {
+    stalled.close();
+  }
+});
+
 test('with -t 10, ten concurrent 0.5 s gevent.sleep requests finish in well under 10 x 0.5 s', async () => {
   const started = Date.now();
   const results = await Promise.all(Array.from({ length: 10 }, () => timed(server.port, get('/gsleep?0.5'))));
