@@ -52,7 +52,7 @@ export class Supervisor {
     cluster.setupPrimary({
       exec: path.join(__dirname, '..', 'main.js'),
       args: [],
-      execArgv: [...process.execArgv, '--max-semi-space-size=2'],
+      execArgv: [...process.execArgv, '--max-semi-space-size=1'],
       silent: false,
     });
     for (let i = 0; i < this.config.processes; i++) this.fork();

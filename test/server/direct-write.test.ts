@@ -5,12 +5,9 @@
 // the host no descriptor.
 import { after, before, describe, test } from 'node:test';
 import * as assert from 'node:assert/strict';
-import { execFileSync } from 'node:child_process';
 import * as fs from 'node:fs';
-import * as os from 'node:os';
-import * as path from 'node:path';
 import * as tls from 'node:tls';
-import { Client, get, request, startServer, type RunningServer } from '../support/server';
+import { Client, get, makeTlsCert, request, startServer, type RunningServer } from '../support/server';
 import { processTree, sleep } from './live-helpers';
 
 const KiB = 1024;
@@ -220,10 +217,7 @@ describe('two processes (connections dealt by the supervisor)', () => {
 describe('TLS (bodies stay on the bridge: the host cannot write through TLS)', () => {
   let server: RunningServer;
   before(async () => {
-    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'yimmo-tls-'));
-    const cert = path.join(dir, 'cert.pem');
-    const key = path.join(dir, 'key.pem');
-    execFileSync('openssl', ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-keyout', key, '-out', cert, '-days', '1', '-subj', '/CN=localhost'], { stdio: 'ignore' });
+    const { cert, key } = makeTlsCert();
     server = await startServer('bulk_app:app', { args: ['--tls-cert', cert, '--tls-key', key] });
   });
   after(async () => {

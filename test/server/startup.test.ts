@@ -6,7 +6,7 @@ import * as fs from 'node:fs';
 import * as net from 'node:net';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { PYTHON, get, request, runCli, startServer } from '../support/server';
+import { PYTHON, get, makeTlsCert, request, runCli, startServer } from '../support/server';
 import { repoPath } from '../support/repo';
 
 function oneLine(text: string): string {
@@ -90,11 +90,7 @@ test('--help shows the usage, the environment variables and a config example', a
 });
 
 test('TLS from the cert and key paths: wsgi.url_scheme is https', async () => {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'yimmo-tls-'));
-  const cert = path.join(dir, 'cert.pem');
-  const key = path.join(dir, 'key.pem');
-  const { execFileSync } = await import('node:child_process');
-  execFileSync('openssl', ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-keyout', key, '-out', cert, '-days', '1', '-subj', '/CN=localhost'], { stdio: 'ignore' });
+  const { cert, key } = makeTlsCert();
   const server = await startServer('behaviours:app', { env: { YIMMO_TLS_CERT_PATH: cert, YIMMO_TLS_KEY_PATH: key } });
   try {
     const tls = await import('node:tls');

@@ -1,7 +1,10 @@
 // Starts the real server (bin/yimmo-wsgi) on a free port for integration
 // tests, and talks to it over raw sockets so every byte is visible.
-import { spawn, type ChildProcess } from 'node:child_process';
+import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
+import * as fs from 'node:fs';
 import * as net from 'node:net';
+import * as os from 'node:os';
+import * as path from 'node:path';
 import { repoPath } from './repo';
 
 export const PYTHON = process.env['YIMMO_TEST_PYTHON'] ?? '/usr/bin/python3';
@@ -223,6 +226,15 @@ export async function request(port: number, raw: string | Buffer, options: { hea
   } finally {
     client.close();
   }
+}
+
+/** A throwaway self-signed certificate and key for localhost (openssl). */
+export function makeTlsCert(): { cert: string; key: string } {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'yimmo-tls-'));
+  const cert = path.join(dir, 'cert.pem');
+  const key = path.join(dir, 'key.pem');
+  execFileSync('openssl', ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-keyout', key, '-out', cert, '-days', '1', '-subj', '/CN=localhost'], { stdio: 'ignore' });
+  return { cert, key };
 }
 
 export function get(path: string, extra = ''): string {
