@@ -1,12 +1,10 @@
-// argv -> config -> role. The same file runs as the supervisor (the process
-// the user started) and as each worker (forked by the cluster module).
-import cluster from 'node:cluster';
+// argv -> config -> supervisor: the process the user started. Workers are
+// forked with their own entry, src/worker/main.ts.
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { ConfigError, resolveInvocation, type Config } from './config/load';
 import { log, setLogLevel } from './log/logger';
 import { EXIT, Supervisor } from './supervisor/supervisor';
-import { runWorkerProcess } from './worker/entry';
 import type { WorkerConfig } from './worker/worker-config';
 
 function version(): string {
@@ -65,5 +63,4 @@ function runSupervisor(): void {
   new Supervisor(workerConfig(config), { version: version(), appSpec: `${config.module}:${config.app}` }).start();
 }
 
-if (cluster.isPrimary) runSupervisor();
-else runWorkerProcess();
+runSupervisor();

@@ -50,7 +50,7 @@ export class Supervisor {
     // A small V8 young generation keeps a worker's RSS down (about 25 MB less
     // under load, bench/README.md) at no measured cost for small responses.
     cluster.setupPrimary({
-      exec: path.join(__dirname, '..', 'main.js'),
+      exec: path.join(__dirname, '..', 'worker', 'main.js'),
       args: [],
       execArgv: [...process.execArgv, '--max-semi-space-size=1'],
       silent: false,

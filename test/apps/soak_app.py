@@ -8,6 +8,8 @@ GET  /stream?n=N&seed=S     N chunks from a generator (sent chunked); chunk i
                             bytes of chr(97 + i % 26)
 GET  /download?mb=N         N MiB in 64 KiB chunks, Content-Length (for
                             clients that leave mid-response)
+GET  /whole?mb=N            N MiB as one bytes object, Content-Length (the
+                            host writes it to the client directly)
 GET  /slow?ms=N             answers after N milliseconds
 """
 import time
@@ -48,6 +50,10 @@ def app(environ, start_response):
             for k in range(n):
                 yield k.to_bytes(4, "big") + tail
         return chunks()
+    if path == "/whole":
+        body = BASE * (_q(environ, "mb", "4") * (1024 * 1024 // CHUNK))
+        start_response("200 OK", [("Content-Type", "application/octet-stream"), ("Content-Length", str(len(body)))])
+        return [body]
     if path == "/slow":
         time.sleep(_q(environ, "ms", "200") / 1000.0)
         start_response("200 OK", [("Content-Type", "text/plain"), ("Content-Length", "4")])

@@ -122,6 +122,15 @@ export function rssOf(pid: number): number {
   }
 }
 
+/** How many file descriptors `pid` has open (0 once it is gone). */
+export function openFds(pid: number): number {
+  try {
+    return fs.readdirSync(`/proc/${pid}/fd`).length;
+  } catch {
+    return 0;
+  }
+}
+
 /** Summed RSS of `root` and every descendant, in bytes. */
 export function treeRss(root: number): number {
   return processTree(root).reduce((sum, pid) => sum + rssOf(pid), 0);

@@ -10,7 +10,7 @@
 import * as crypto from 'node:crypto';
 import * as net from 'node:net';
 import { Client, startServer, type RawResponse, type RunningServer } from '../support/server';
-import { MiB, processTree, rssOf, sleep, treeRss } from '../server/live-helpers';
+import { MiB, openFds, processTree, rssOf, sleep, treeRss } from '../server/live-helpers';
 
 // ---- options ------------------------------------------------------------------
 
@@ -258,7 +258,9 @@ const HOSTILE: Record<string, (port: number, rnd: () => number) => Promise<strin
     rawConnection(
       port,
       (socket, received) => {
-        socket.write(rnd() < 0.5 ? 'GET /download?mb=8 HTTP/1.1\r\nHost: soak\r\n\r\n' : 'GET /stream?n=400&seed=7 HTTP/1.1\r\nHost: soak\r\n\r\n');
+        const pick = rnd();
+        const path = pick < 0.33 ? '/download?mb=8' : pick < 0.67 ? '/whole?mb=8' : '/stream?n=400&seed=7';
+        socket.write(`GET ${path} HTTP/1.1\r\nHost: soak\r\n\r\n`);
         const check = setInterval(() => {
           if (received().length > 0) {
             clearInterval(check);
@@ -335,6 +337,7 @@ async function main(): Promise<number> {
   const root = server.child.pid as number;
   const initialPids = processTree(root).sort((a, b) => a - b);
   process.stdout.write(`server on port ${server.port}, pids ${initialPids.join(' ')}\n`);
+  const fdsAtStart = new Map(initialPids.map((pid) => [pid, openFds(pid)]));
   if (initialPids.length !== 5) process.stdout.write(`WARNING: expected 5 processes (supervisor, 2 workers, 2 hosts), found ${initialPids.length}\n`);
 
   const samples: Sample[] = [];
@@ -386,6 +389,17 @@ async function main(): Promise<number> {
   clearInterval(watchSignals);
   await sleep(1000); // let the last hostile connections end
   const last = takeSample();
+  // Every connection is over: each process is back to the descriptors it
+  // started with (a lingering close takes up to 2 s; a host's copy of a
+  // client socket goes with the connection).
+  const leakedFds = (): string[] =>
+    initialPids.filter((pid) => openFds(pid) > (fdsAtStart.get(pid) ?? 0) + 2).map((pid) => `${pid}: ${fdsAtStart.get(pid)} -> ${openFds(pid)}`);
+  let leaks = leakedFds();
+  for (let i = 0; i < 20 && leaks.length > 0; i++) {
+    await sleep(250);
+    leaks = leakedFds();
+  }
+  const fdsAtEnd = initialPids.map((pid) => `${fdsAtStart.get(pid)}/${openFds(pid)}`).join(' ');
   const base = warm ?? first;
   const peakAfterWarmup = Math.max(...samples.filter((s) => s.t >= base.t).map((s) => s.rss));
   const peak = Math.max(...samples.map((s) => s.rss));
@@ -402,6 +416,7 @@ async function main(): Promise<number> {
   if (restarted.length > 0 || vanished.length > 0) problems.push(`processes restarted: new ${restarted.join(' ') || '-'}, gone ${vanished.join(' ') || '-'}`);
   if (growth > o.maxGrowthMb * MiB) problems.push(`RSS grew by ${mb(growth)} MiB (limit ${o.maxGrowthMb})`);
   if (wellFormed.ok === 0) problems.push('no request succeeded');
+  if (leaks.length > 0) problems.push(`descriptors still open after the load: ${leaks.join(', ')}`);
   if (serverGone === '' && exitCode !== 0) problems.push(`server exited with ${exitCode} after SIGTERM`);
 
   const lines = [
@@ -413,6 +428,7 @@ async function main(): Promise<number> {
     `hostile connections: ${[...hostile.values()].reduce((n, m) => n + [...m.values()].reduce((a, b) => a + b, 0), 0)}`,
     ...[...hostile].sort().map(([k, m]) => `  ${k}: ${[...m].sort((a, b) => b[1] - a[1]).map(([how, n]) => `${n} ${how}`).join(', ')}`),
     `RSS (server tree): at start ${mb(first.rss)} MiB, after ${((base.t) / 1000).toFixed(0)} s warm-up ${mb(base.rss)} MiB, end ${mb(last.rss)} MiB, peak ${mb(peak)} MiB, growth after warm-up ${mb(growth)} MiB (${samples.length} samples)`,
+    `open descriptors per process, start/end: ${fdsAtEnd}`,
     `pids: ${initialPids.join(' ')}; restarted: ${restarted.length === 0 && vanished.length === 0 ? 'none' : `new ${restarted.join(' ')}, gone ${vanished.join(' ')}`}`,
     serverGone === '' ? `server exit after SIGTERM: ${exitCode}` : `server: ${serverGone}`,
     ...(wellFormed.failures.length > 0 ? ['first failures:', ...wellFormed.failures.slice(0, 20).map((f) => '  ' + f)] : []),
