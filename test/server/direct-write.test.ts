@@ -19,6 +19,15 @@ function wholeBody(size: number): Buffer {
   return out;
 }
 
+/** bulk_app.py's /download?mb=N: 64 KiB chunks, chunk k = k (4 bytes, big-endian) + bytes 4.. of 0..255 repeated. */
+function downloadBody(mb: number): Buffer {
+  const chunk = 64 * KiB;
+  const out = Buffer.allocUnsafe(mb * 1024 * KiB);
+  for (let i = 0; i < out.length; i++) out[i] = i & 0xff;
+  for (let k = 0; k * chunk < out.length; k++) out.writeUInt32BE(k, k * chunk);
+  return out;
+}
+
 function hostPid(server: RunningServer): number {
   const tree = processTree(server.child.pid as number);
   const host = tree.find((pid) => fs.readFileSync(`/proc/${pid}/cmdline`, 'latin1').includes('yimmo_host'));
@@ -108,6 +117,23 @@ describe('one process', () => {
       assert.ok((await client.response()).body.equals(wholeBody(512 * KiB)));
       assert.equal((await client.response()).body.toString(), 'hello');
       assert.ok((await client.response()).body.equals(wholeBody(300 * KiB)));
+    } finally {
+      client.close();
+    }
+  });
+
+  test('a direct body waits for the bytes of the previous response still queued for a slow client', async () => {
+    const client = await Client.connect(server.port);
+    try {
+      client.socket.pause();
+      // The 4 MiB download crosses the bridge; its last bytes are still in
+      // the worker's socket buffer when the next request's DIRECT arrives.
+      client.write(get('/download?mb=4') + get('/whole?kb=1024'));
+      await sleep(500);
+      client.socket.resume();
+      const download = await client.response();
+      assert.ok(download.body.equals(downloadBody(4)), 'the bridged response differs');
+      assert.ok((await client.response()).body.equals(wholeBody(1024 * KiB)), 'the direct response differs');
     } finally {
       client.close();
     }

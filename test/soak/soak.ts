@@ -390,12 +390,13 @@ async function main(): Promise<number> {
   await sleep(1000); // let the last hostile connections end
   const last = takeSample();
   // Every connection is over: each process is back to the descriptors it
-  // started with (a lingering close takes up to 2 s; a host's copy of a
-  // client socket goes with the connection).
+  // started with. A hostile connection may still wait out its header
+  // timeout (10 s) and a lingering close (2 s); a host's copy of a client
+  // socket goes with the connection.
   const leakedFds = (): string[] =>
     initialPids.filter((pid) => openFds(pid) > (fdsAtStart.get(pid) ?? 0) + 2).map((pid) => `${pid}: ${fdsAtStart.get(pid)} -> ${openFds(pid)}`);
   let leaks = leakedFds();
-  for (let i = 0; i < 20 && leaks.length > 0; i++) {
+  for (let i = 0; i < 60 && leaks.length > 0; i++) {
     await sleep(250);
     leaks = leakedFds();
   }
