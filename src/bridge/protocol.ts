@@ -134,6 +134,17 @@ export function encodeDirectPayload(direct: DirectRequest): Buffer {
   return out;
 }
 
+/** A whole DIRECT_GO frame: u32 connection ID, then the HTTP head the host writes before the body. */
+export function encodeDirectGoFrame(stream: number, connection: number, httpHead: Buffer): Buffer {
+  const frame = Buffer.allocUnsafe(HEADER_BYTES + 4 + httpHead.length);
+  frame.writeUInt32BE(4 + httpHead.length, 0);
+  frame[4] = FrameType.DIRECT_GO;
+  frame.writeUInt32BE(stream, 5);
+  frame.writeUInt32BE(connection, HEADER_BYTES);
+  httpHead.copy(frame, HEADER_BYTES + 4);
+  return frame;
+}
+
 export interface FileRequest {
   readonly offset: number;
   /** Bytes to send, or undefined for "to the end of the file". */

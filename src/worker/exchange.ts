@@ -5,7 +5,8 @@ import type { Connection, Exchange } from '../http/connection';
 import type { RequestHead } from '../http/request-head';
 import type { Host, StreamHandler } from '../bridge/host';
 import {
-  FrameType, decodeDirectPayload, decodeFilePayload, decodeResponsePayload, encodeFrame, encodeTextFrame, encodeU32Frame, frameHeader,
+  FrameType, decodeDirectPayload, decodeFilePayload, decodeResponsePayload, encodeDirectGoFrame, encodeFrame, encodeTextFrame, encodeU32Frame,
+  frameHeader,
   type DirectRequest,
 } from '../bridge/protocol';
 import { log } from '../log/logger';
@@ -185,10 +186,7 @@ export class BridgeExchange implements Exchange, StreamHandler {
       };
       const id = this.host.handOver(socket, failed);
       if (id === undefined) return failed(new Error('not a plain TCP socket'));
-      const payload = Buffer.allocUnsafe(4 + head.length);
-      payload.writeUInt32BE(id, 0);
-      head.copy(payload, 4);
-      this.host.send(encodeFrame(FrameType.DIRECT_GO, this.stream, payload));
+      this.host.send(encodeDirectGoFrame(this.stream, id, head));
     };
     // The host's bytes must follow everything we wrote before (an earlier
     // pipelined response still queued): a write callback fires in order.

@@ -2,8 +2,8 @@ import { test } from 'node:test';
 import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import {
-  Frame, FrameDecoder, MAX_PAYLOAD, ProtocolError, decodeDirectPayload, decodeFilePayload, decodeResponsePayload, encodeDirectPayload, encodeFilePayload,
-  encodeFrame, encodeResponsePayload,
+  Frame, FrameDecoder, MAX_PAYLOAD, ProtocolError, decodeDirectPayload, decodeFilePayload, decodeResponsePayload, encodeDirectGoFrame,
+  encodeDirectPayload, encodeFilePayload, encodeFrame, encodeResponsePayload,
 } from '../../src/bridge/protocol';
 import { repoPath } from '../support/repo';
 
@@ -73,4 +73,11 @@ test('reads a DIRECT payload: the head and the length of the body the host will 
   assert.deepEqual(direct, { head: '200 OK\0Content-Type\0application/octet-stream', length: 1048576 });
   assert.equal(encodeDirectPayload(direct).toString('hex'), g.payload_hex);
   assert.throws(() => decodeDirectPayload(Buffer.from(g.payload_hex, 'hex').subarray(0, 20)), ProtocolError);
+});
+
+test('encodes DIRECT_GO as the golden frame: connection ID, then the HTTP head', () => {
+  const g = golden.find((x) => x.name === 'direct_go');
+  assert.ok(g);
+  const head = Buffer.from(g.payload_hex, 'hex').subarray(4);
+  assert.equal(encodeDirectGoFrame(g.stream, 3, head).toString('hex'), g.hex);
 });
