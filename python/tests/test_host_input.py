@@ -92,7 +92,9 @@ class Input(HostTestCase):
         self.host.request(sid, method="POST", path="/input_error", body=b"partial", body_end=False)
         self.host.send(P.BODY_ERROR, sid, b"client disconnected")
         r = self.host.response(sid)
-        self.assertEqual(r.types, ["HEAD_END"])
+        # The app may read "partial" and return its 7 bytes (WINDOW) before
+        # BODY_ERROR arrives: flow control, allowed before the response.
+        self.assertEqual([t for t in r.types if t != "WINDOW"], ["HEAD_END"])
         self.assertTrue(r.body.startswith(b"caught InputError: "), r.body)
         self.assertIn(b"client disconnected", r.body)
 
