@@ -4,8 +4,8 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { ConfigError, resolveInvocation, type Config } from './config/load';
 import { log, setLogLevel } from './log/logger';
-import { EXIT, Supervisor } from './supervisor/supervisor';
-import type { WorkerConfig } from './worker/worker-config';
+import { EXIT, type WorkerConfig } from './ipc/contract';
+import { Supervisor } from './supervisor/supervisor';
 
 function version(): string {
   const pkg = JSON.parse(fs.readFileSync(path.join(__dirname, '..', '..', 'package.json'), 'utf8')) as { version: string };

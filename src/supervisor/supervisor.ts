@@ -6,7 +6,7 @@ import cluster, { type Worker as ClusterWorker } from 'node:cluster';
 import * as net from 'node:net';
 import * as path from 'node:path';
 import { log } from '../log/logger';
-import { EXIT_APP_LOAD, EXIT_BIND, EXIT_PYTHON, type FromWorker, type ToWorker, type WorkerConfig } from '../worker/worker-config';
+import { EXIT, type FromWorker, type ToWorker, type WorkerConfig } from '../ipc/contract';
 
 const FIRST_BACKOFF_MS = 500;
 const MAX_BACKOFF_MS = 30_000;
@@ -16,9 +16,6 @@ export interface Banner {
   readonly version: string;
   readonly appSpec: string;
 }
-
-/** Exit codes of the whole server. */
-export const EXIT = { ok: 0, config: 2, appLoad: 3, bind: 4, python: 5 } as const;
 
 interface Child {
   readonly worker: ClusterWorker;
@@ -136,8 +133,7 @@ export class Supervisor {
       if (this.draining && this.children.size === 0) this.exit(EXIT.ok);
       return;
     }
-    const stopFor: Record<number, number> = { [EXIT_APP_LOAD]: EXIT.appLoad, [EXIT_BIND]: EXIT.bind, [EXIT_PYTHON]: EXIT.python };
-    const fatal = code === null ? undefined : stopFor[code];
+    const fatal = code === EXIT.appLoad || code === EXIT.bind || code === EXIT.python ? code : undefined;
     if (fatal !== undefined) {
       // Restarting cannot help a broken app or a taken port: stop instead of looping.
       this.stopAll();

@@ -1,7 +1,7 @@
 // Worker process entry: wait for the configuration from the supervisor, run.
 import * as net from 'node:net';
 import { Worker } from './worker';
-import type { FromWorker, ToWorker } from './worker-config';
+import type { FromWorker, ToWorker } from '../ipc/contract';
 
 export function runWorkerProcess(): void {
   let worker: Worker | undefined;

@@ -12,7 +12,7 @@ import { enabled, log, setLogLevel } from '../log/logger';
 import { HTTP_ERRORS, STARTUP_ERRORS, WORKER_ERRORS } from '../errors';
 import { BridgeExchange } from './exchange';
 import { HostKeeper } from './host-keeper';
-import { EXIT_APP_LOAD, EXIT_BIND, EXIT_PYTHON, type FromWorker, type WorkerConfig } from './worker-config';
+import { EXIT, type FromWorker, type WorkerConfig } from '../ipc/contract';
 
 export const SERVER_NAME = 'yimmo-wsgi';
 const REQUEST_WINDOW = 64 * 1024;
@@ -69,7 +69,7 @@ export class Worker {
       const e = err as HostStartError;
       const code = e.appLoad ? STARTUP_ERRORS.YW_APP_LOAD.code : STARTUP_ERRORS.YW_PYTHON.code;
       this.report({ type: 'fatal', code, message: e.message });
-      return this.exit(e.appLoad ? EXIT_APP_LOAD : EXIT_PYTHON);
+      return this.exit(e.appLoad ? EXIT.appLoad : EXIT.python);
     }
     const server = this.createServer();
     this.server = server;
@@ -81,7 +81,7 @@ export class Worker {
     server.on('error', (err: NodeJS.ErrnoException) => {
       const where = `${this.config.bindHost}:${this.config.port}`;
       this.report({ type: 'fatal', code: STARTUP_ERRORS.YW_BIND.code, message: `cannot listen on ${where}: ${err.code ?? err.message}` });
-      void this.hosts.stop().then(() => this.exit(EXIT_BIND));
+      void this.hosts.stop().then(() => this.exit(EXIT.bind));
     });
     server.listen({ host: this.config.bindHost, port: this.config.port, backlog: this.config.backlog }, () => {
       const address = server.address() as net.AddressInfo;

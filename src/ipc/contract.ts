@@ -1,5 +1,7 @@
-// What a worker needs to run: the resolved configuration, reduced to plain
-// data that crosses the supervisor -> worker IPC channel as JSON.
+// The supervisor <-> worker contract, in one neutral module that both sides
+// import: what a worker needs to run (the resolved configuration, reduced to
+// plain data that crosses the IPC channel as JSON), the messages on that
+// channel, and the process exit codes.
 import type { LogLevel } from '../log/logger';
 import type { ParserLimits } from '../http/request-head';
 
@@ -27,10 +29,13 @@ export interface WorkerConfig {
   readonly listen: boolean;
 }
 
-/** Reserved worker exit codes: the supervisor stops instead of restarting (no crash loops). */
-export const EXIT_APP_LOAD = 3;
-export const EXIT_BIND = 4;
-export const EXIT_PYTHON = 5;
+/**
+ * Exit codes of the server, also used by workers: a worker that exits with
+ * appLoad, bind or python makes the supervisor stop instead of restarting it
+ * (restarting cannot help, and would loop). The Python host uses 3 for a
+ * failed app load too (python/yimmo_host/main.py).
+ */
+export const EXIT = { ok: 0, config: 2, appLoad: 3, bind: 4, python: 5 } as const;
 
 /** Messages on the supervisor <-> worker IPC channel. */
 export type ToWorker =
