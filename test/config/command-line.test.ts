@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import { resolveInvocation } from '../../src/config/load';
+import { resolveInvocation } from '../../src/cli/invocation';
 import { settingByKey } from '../../src/config/schema';
 import { run, sandbox, throwsConfig } from './helpers';
 import { samples, valueOf } from './samples';
