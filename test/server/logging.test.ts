@@ -66,6 +66,22 @@ describe('the access log', () => {
   });
 });
 
+describe('exchanges that fail are in the access log too', () => {
+  test('502 (the host died) and 504 (request timeout)', async () => {
+    const file = path.join(dir, 'failures.log');
+    const server = await startServer('behaviours:app', { args: ['--access-log', file, '--request-timeout', '1'] });
+    try {
+      assert.equal((await request(server.port, get('/crash'))).status, 502);
+      assert.equal((await request(server.port, get('/sleep?3'), { timeoutMs: 10_000 })).status, 504);
+      const lines = await waitFor('two access lines', linesOf(file, 2), 10_000);
+      assert.match(lines[0] ?? '', /"GET \/crash HTTP\/1\.1" 502 - "-" "-"$/);
+      assert.match(lines[1] ?? '', /"GET \/sleep\?3 HTTP\/1\.1" 504 - "-" "-"$/);
+    } finally {
+      await server.stop();
+    }
+  });
+});
+
 describe('the error log', () => {
   test('--error-log FILE gets the server and application messages; stderr stays empty', async () => {
     const file = path.join(dir, 'error.log');
