@@ -56,3 +56,37 @@ test('a very long stderr line is cut into bounded records', () => {
   const lengths = readFileSync(path, 'utf8').trimEnd().split('\n').map((l) => String((JSON.parse(l) as { message: string }).message).length);
   assert.deepEqual(lengths, [16384, 16384, 8192]);
 });
+
+test("a traceback the application prints to stderr stays in one record, with the line before it", async () => {
+  const path = join(dir, 'traceback.log');
+  configureLogging({ format: 'json', errorLog: path });
+  const relay = new HostStderr(77);
+  const text = [
+    'plain line',
+    'ERROR:root:request failed',
+    'Traceback (most recent call last):',
+    '  File "app.py", line 3, in f',
+    '    raise KeyError("k")',
+    "KeyError: 'k'",
+    '',
+    'During handling of the above exception, another exception occurred:',
+    '',
+    'Traceback (most recent call last):',
+    '  File "app.py", line 5, in f',
+    '    1 / 0',
+    '    ~~^~~',
+    'ZeroDivisionError: division by zero',
+    'next message',
+    '',
+  ].join('\n');
+  // One line per write, as print() to a line-buffered stderr does.
+  for (const line of text.split(/(?<=\n)/)) relay.push(Buffer.from(line));
+  await new Promise((r) => setTimeout(r, 100)); // past the grouping delay: the last record is written by the timer
+  flushAll();
+  const messages = readFileSync(path, 'utf8').trimEnd().split('\n').map((l) => (JSON.parse(l) as { message: string }).message);
+  assert.deepEqual(messages, [
+    'plain line',
+    text.split('\n').slice(1, 14).join('\n'),
+    'next message',
+  ]);
+});
