@@ -25,6 +25,7 @@ class LogRecordsTest(unittest.TestCase):
         self.assertEqual(record["l"], "ERROR")
         self.assertEqual(record["m"], "failed:\nTraceback \u2028 \x85 \"q\"")
         self.assertIsInstance(record["t"], int)
+        self.assertIsInstance(record["p"], int)
 
     def test_without_records_a_line_is_in_the_text_format(self):
         data = stderr_of("log.error('plain')").decode("utf-8")

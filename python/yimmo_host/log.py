@@ -2,7 +2,7 @@
 
 Started by a worker (which reads our stderr, src/log/host-stderr.ts), each
 entry is a record: the byte 0x1E, a JSON object {"t": epoch ms, "l": level,
-"m": message}, a newline. The worker tells them from the lines the
+"p": pid, "m": message}, a newline. The worker tells them from the lines the
 application writes to stderr, and writes both to the error log in its format
 (text or JSON), attributed to this host's pid; a traceback stays inside its
 record. Run by hand (records off), an entry is a line in the Node side's
@@ -64,7 +64,9 @@ def write(level, message):
         return
     if _records:
         # ensure_ascii: the record is one line whatever the message holds.
-        line = "\x1e" + json.dumps({"t": int(time.time() * 1000), "l": level, "m": str(message)}) + "\n"
+        # "p": a process the application forked logs with its own pid.
+        record = {"t": int(time.time() * 1000), "l": level, "p": os.getpid(), "m": str(message)}
+        line = "\x1e" + json.dumps(record) + "\n"
     else:
         line = "%s %s %s %s\n" % (_stamp(), _pid_text, level, message)
     data = line.encode("utf-8", "backslashreplace")

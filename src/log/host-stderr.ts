@@ -103,9 +103,10 @@ export class HostStderr {
     } catch {
       return this.appLine(bytes); // not ours after all: keep it as the application's
     }
-    const r = parsed as { t?: unknown; l?: unknown; m?: unknown };
+    const r = parsed as { t?: unknown; l?: unknown; p?: unknown; m?: unknown };
     const time = typeof r.t === 'number' ? r.t : Date.now();
-    writeRecord({ time, level: typeof r.l === 'string' ? r.l : 'ERROR', pid: this.pid, message: String(r.m) });
+    const pid = typeof r.p === 'number' ? r.p : this.pid; // a process the application forked has its own
+    writeRecord({ time, level: typeof r.l === 'string' ? r.l : 'ERROR', pid, message: String(r.m) });
   }
 }
 

@@ -90,3 +90,14 @@ test("a traceback the application prints to stderr stays in one record, with the
     'next message',
   ]);
 });
+
+test('a host record from a process the application forked keeps that process pid', () => {
+  const path = join(dir, 'forked.log');
+  configureLogging({ format: 'json', errorLog: path });
+  const relay = new HostStderr(999);
+  relay.push(Buffer.from(`\x1e${JSON.stringify({ t: 1, l: 'ERROR', p: 1234, m: 'from a child' })}\n`));
+  relay.end();
+  flushAll();
+  const record = JSON.parse(readFileSync(path, 'utf8')) as Record<string, unknown>;
+  assert.deepEqual([record['pid'], record['message']], [1234, 'from a child']);
+});
