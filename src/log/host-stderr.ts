@@ -16,6 +16,7 @@
 // host's own record arrives, when the stream ends, or GROUP_MS after its
 // last line.
 import type { Readable } from 'node:stream';
+import { flushAll } from './log-file';
 import { writeRecord } from './logger';
 
 const RS = 0x1e;
@@ -121,11 +122,25 @@ function continues(traceback: 'no' | 'frames' | 'after', line: string): boolean 
   return false;
 }
 
+const live = new Set<HostStderr>();
+
 /** Reads `stderr` of the host `pid` until it ends. */
 export function relayHostStderr(stderr: Readable | null, pid: number | undefined): void {
   if (stderr === null) return;
   const relay = new HostStderr(pid ?? 0);
+  live.add(relay);
+  const done = (): void => {
+    live.delete(relay);
+    relay.end();
+  };
   stderr.on('data', (chunk: Buffer) => relay.push(chunk));
-  stderr.on('end', () => relay.end());
-  stderr.on('error', () => relay.end());
+  stderr.on('end', done);
+  stderr.on('error', done);
 }
+
+// A worker that exits (process.exit) writes what its hosts' relays still
+// hold: the last lines before a crash are the ones worth having.
+process.on('exit', () => {
+  for (const relay of live) relay.end();
+  flushAll();
+});
