@@ -62,6 +62,7 @@ export const STARTUP_ERRORS = registry({
   YW_CONFIG_TLS_FILE: 'TLS file cannot be read',
   YW_CONFIG_NO_APP: 'no application given',
   YW_CONFIG_PYTHON: 'python interpreter not found',
+  YW_CONFIG_LOG_FILE: 'log file cannot be written',
   // --- end config codes ---
   YW_APP_LOAD: 'application failed to load',
   YW_BIND: 'cannot listen on the address',

@@ -2,8 +2,11 @@
 // forked with their own entry, src/worker/main.ts.
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { ConfigError, resolveInvocation, type Config } from './config/load';
-import { log, setLogLevel } from './log/logger';
+import { checkReport, printConfig } from './cli/config-report';
+import { resolveInvocation } from './cli/invocation';
+import { ConfigError, type Config } from './config/load';
+import { configureLogging, log, setLogLevel } from './log/logger';
+import { openLogFile } from './log/log-file';
 import { EXIT, type WorkerConfig } from './ipc/contract';
 import { Supervisor } from './supervisor/supervisor';
 
@@ -23,6 +26,12 @@ export function workerConfig(config: Config): WorkerConfig {
     processes: config.processes,
     threads: config.threads,
     logLevel: config.logLevel,
+    logging: {
+      format: config.logFormat,
+      errorLog: config.errorLog,
+      accessLog: config.accessLog,
+      accessLogFormat: config.accessLogFormat,
+    },
     limits: {
       maxRequestLine: config.maxRequestLine,
       maxHeaderBytes: config.maxHeaderBytes,
@@ -38,6 +47,28 @@ export function workerConfig(config: Config): WorkerConfig {
     maxConnections: config.maxConnections,
     listen: config.processes === 1,
   };
+}
+
+/**
+ * Opens the log files here, before any worker forks: a file that cannot be
+ * opened (its directory removed since the config check, say) is a config
+ * error naming the setting, not a worker that dies and restarts forever.
+ */
+function openLogs(config: Config): void {
+  const opening = (flag: string, path: string, open: () => void): void => {
+    try {
+      open();
+    } catch (err) {
+      process.stderr.write(`yimmo-wsgi: cannot open log file '${path}' (--${flag}): ${(err as Error).message}\n`);
+      process.exit(EXIT.config);
+    }
+  };
+  if (config.errorLog !== null) {
+    const errorLog = config.errorLog;
+    opening('error-log', errorLog, () => configureLogging({ format: config.logFormat, errorLog }));
+  } else configureLogging({ format: config.logFormat, errorLog: null });
+  const accessLog = config.accessLog;
+  if (accessLog !== null && accessLog !== '-') opening('access-log', accessLog, () => void openLogFile({ path: accessLog }));
 }
 
 function runSupervisor(): void {
@@ -58,7 +89,16 @@ function runSupervisor(): void {
     return;
   }
   const config = invocation.config;
+  if (invocation.action === 'check-config') {
+    process.stdout.write(checkReport(config));
+    return;
+  }
+  if (invocation.action === 'print-config') {
+    process.stdout.write(printConfig(config));
+    return;
+  }
   setLogLevel(config.logLevel);
+  openLogs(config);
   for (const warning of config.warnings) log.warning(warning);
   new Supervisor(workerConfig(config), { version: version(), appSpec: `${config.module}:${config.app}` }).start();
 }

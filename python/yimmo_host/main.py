@@ -43,6 +43,7 @@ def _options():
             "threads": max(1, int(opts.get("threads", 1))),
             "multiprocess": bool(opts.get("multiprocess", False)),
             "log_level": str(opts.get("log_level", "NOTICE")),
+            "log_records": bool(opts.get("log_records", False)),
             "request_window": max(1, int(opts.get("request_window", 1 << 20))),
             "response_window": max(1, int(opts.get("response_window", 1 << 20))),
             # Seconds a direct write waits for a client that accepts nothing; 0 = no limit.
@@ -75,6 +76,7 @@ def main():
     level = log.parse_level(opts["log_level"])
     if level:
         log.set_level(level)
+    log.use_records(opts["log_records"])
     # The worker decides when the host stops (it closes the socket); a ^C on
     # the terminal reaches the whole process group and must not kill us first.
     signal.signal(signal.SIGINT, signal.SIG_IGN)

@@ -4,6 +4,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import * as path from 'node:path';
 import type { Socket } from 'node:net';
 import { log, type LogLevel } from '../log/logger';
+import { relayHostStderr } from '../log/host-stderr';
 import { Frame, FrameDecoder, FrameType, PROTOCOL_VERSION, ProtocolError, encodeU32Frame } from './protocol';
 
 /** Keep identical to BOOTSTRAP in python/yimmo_host/__init__.py. */
@@ -76,6 +77,7 @@ export class Host {
       threads: options.threads,
       multiprocess: options.multiprocess,
       log_level: options.logLevel,
+      log_records: true, // its log lines come back through its stderr, which we read
       request_window: options.requestWindow,
       response_window: options.responseWindow,
       direct_timeout: options.directTimeoutMs / 1000,
@@ -83,7 +85,9 @@ export class Host {
     const bootstrap = BOOTSTRAP.replace('{dir}', JSON.stringify(PYTHON_DIR));
     // fd 3: the bridge socket. fd 4: Node's IPC channel, used only to hand
     // client sockets over for direct writes (docs/protocol.md).
-    const child = spawn(options.python, ['-c', bootstrap, json], { stdio: ['ignore', 'inherit', 'inherit', 'pipe', 'ipc'] });
+    // fd 2 is read by the worker: the host's records and the app's stderr go to the error log (src/log/host-stderr.ts).
+    const child = spawn(options.python, ['-c', bootstrap, json], { stdio: ['ignore', 'inherit', 'pipe', 'pipe', 'ipc'] });
+    relayHostStderr(child.stderr, child.pid);
     child.channel?.unref();
     child.on('message', () => {}); // the host sends only handle ACKs, which Node consumes itself
     const socket = child.stdio[3] as Socket;

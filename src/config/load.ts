@@ -1,18 +1,19 @@
-// argv + env -> a validated, frozen Config (or help / version). The only
-// reader of the environment in the server: it gets env as a parameter.
+// Raw values from every source -> a validated, frozen Config. The only
+// reader of the environment in the server: it gets env as a parameter. The
+// command line arrives already split into flag values (src/cli/argv.ts does
+// that), so config imports nothing from cli: dependencies point cli -> config.
 //
 // Per setting, command line > environment > config file > default. Every value
 // that is given is checked, even one that a higher source overrides, so a bad
 // line in a config file is found the day it is written. File-system checks
-// (python, TLS files) apply to the chosen value only.
+// (python, TLS files, log files) apply to the chosen value only.
 
 import { dirname, resolve } from 'node:path';
-import { parseArgv } from '../cli/argv';
-import { helpText } from '../cli/help';
 import type { LogLevel } from '../log/logger';
+import type { LogFormat } from '../log/record';
 import { ConfigError, didYouMean, invalidValue, nameIn, show, sourceOf, whereText } from './config-error';
 import type { Origin, Source } from './config-error';
-import { checkTls, findExecutable } from './files';
+import { checkLogFile, checkTls, findExecutable } from './files';
 import { ALL_SETTINGS, settingByKey, type AnySetting, type SettingKey } from './schema';
 import { parseText, parseYaml, type SettingValue } from './values';
 import { readConfigFile, type FileValues } from './yaml-file';
@@ -20,10 +21,22 @@ import { readConfigFile, type FileValues } from './yaml-file';
 export { ConfigError } from './config-error';
 export type { ConfigCode, Source } from './config-error';
 
+/** What the command line gave: flag values as text by setting, and the MODULE:EXPRESSION argument. */
+export interface CommandLineValues {
+  readonly values: ReadonlyMap<SettingKey, string>;
+  readonly positional: string | undefined;
+}
+
 /** Every setting, typed; times in milliseconds, sizes in bytes; absolute paths. */
 export interface Config {
   readonly configFile: string | null;
   readonly logLevel: LogLevel;
+  readonly logFormat: LogFormat;
+  /** Absolute path, or null: errors go to stderr. */
+  readonly errorLog: string | null;
+  /** Absolute path, '-' (stdout), or null: no access log file. */
+  readonly accessLog: string | null;
+  readonly accessLogFormat: string;
   readonly port: number;
   readonly host: string;
   readonly processes: number;
@@ -62,20 +75,11 @@ type Exactly<A, B> = [A] extends [B] ? ([B] extends [A] ? true : never) : never;
 const configMatchesSchema: Exactly<Exclude<keyof Config, 'sources' | 'warnings'>, SettingKey> = true;
 void configMatchesSchema;
 
-export type Invocation =
-  | { readonly action: 'run'; readonly config: Config }
-  | { readonly action: 'help'; readonly text: string }
-  | { readonly action: 'version' };
-
 type Env = Readonly<Record<string, string | undefined>>;
 type Candidate = { readonly origin: Origin; readonly text: string } | { readonly origin: Origin; readonly yaml: unknown };
 
-/** argv is process.argv.slice(2). Throws ConfigError. */
-export function resolveInvocation(argv: readonly string[], env: Env): Invocation {
-  const args = parseArgv(argv);
-  if (args.action === 'help') return { action: 'help', text: helpText() };
-  if (args.action === 'version') return { action: 'version' };
-
+/** Throws ConfigError naming the setting, its source and the value. */
+export function loadConfig(args: CommandLineValues, env: Env): Config {
   const candidates = new Map<SettingKey, Candidate[]>(ALL_SETTINGS.map((s) => [s.key, []]));
   const add = (key: SettingKey, c: Candidate): void => void candidates.get(key)?.push(c);
 
@@ -127,6 +131,9 @@ export function resolveInvocation(argv: readonly string[], env: Env): Invocation
     return v === null ? null : resolve(baseDir(key), v);
   };
 
+  // '-' names a standard stream, not a file called '-'.
+  const absoluteLog = (key: SettingKey): string | null => (str(key) === '-' ? '-' : absolute(key));
+
   const module = str('module');
   const app = str('app');
   if (module === null || app === null) throw noApp(module, app, origin);
@@ -147,11 +154,19 @@ export function resolveInvocation(argv: readonly string[], env: Env): Invocation
   const key = absolute('tlsKeyPath');
   checkTls(cert, key, str('tlsCertPath'), str('tlsKeyPath'), origin('tlsCertPath'), origin('tlsKeyPath'));
 
+  checkLogFile('errorLog', absoluteLog('errorLog'), str('errorLog'), origin('errorLog'));
+  checkLogFile('accessLog', absoluteLog('accessLog'), str('accessLog'), origin('accessLog'));
+
   const sources = Object.fromEntries(ALL_SETTINGS.map((s) => [s.key, sourceOf(origin(s.key))])) as Config['sources'];
   const num = (k: SettingKey): number => Number(values.get(k));
   const config: Config = {
     configFile: configPath,
     logLevel: values.get('logLevel') as LogLevel,
+    logFormat: values.get('logFormat') as LogFormat,
+    // stderr is the error log's default: '-' says the same.
+    errorLog: absoluteLog('errorLog') === '-' ? null : absoluteLog('errorLog'),
+    accessLog: absoluteLog('accessLog'),
+    accessLogFormat: str('accessLogFormat') ?? '',
     port: num('port'),
     host: str('host') ?? '0.0.0.0',
     processes: num('processes'),
@@ -177,7 +192,7 @@ export function resolveInvocation(argv: readonly string[], env: Env): Invocation
     sources,
     warnings: warnings(env, origin('useKqueue')),
   };
-  return deepFreeze({ action: 'run', config });
+  return deepFreeze(config);
 }
 
 function valueOf(s: AnySetting, c: Candidate): SettingValue {

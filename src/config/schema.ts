@@ -1,5 +1,5 @@
 // Every setting of yimmo-wsgi, once, as data. Argument parsing (src/cli/argv.ts),
-// `--help` (src/cli/help.ts), docs/settings.md (src/config/settings-doc.ts) and
+// `--help` (src/cli/help.ts), docs/settings.md (src/docs/settings-doc.ts) and
 // the loader (src/config/load.ts) are all generated from this table, so a
 // setting cannot exist in one place and be missing in another (ARCHITECTURE.md,
 // convention 1).
@@ -12,6 +12,7 @@
 //  - The original's names win where they exist: YIMMO_LOG_LEVEL / `log_level`,
 //    YIMMO_SERVER_IDLE_TIMEOUT, YIMMO_TLS_CERT_PATH / `wsgi.tls.cert`, ...
 
+import { ACCESS_ATOMS, DEFAULT_ACCESS_FORMAT } from '../log/access-log';
 import type { LogLevel } from '../log/logger';
 
 interface Common {
@@ -71,7 +72,8 @@ export interface LevelSetting extends Common {
 }
 
 /** Checks applied to string and path settings once their value is chosen. */
-export type Check = 'host' | 'module' | 'expression' | 'executable' | 'tls-file' | 'config-file';
+export type Check = 'host' | 'module' | 'expression' | 'executable' | 'tls-file' | 'config-file' | 'log-format' |
+  'error-log' | 'access-log' | 'access-log-format';
 
 export interface StringSetting extends Common {
   readonly type: 'string' | 'path';
@@ -234,6 +236,36 @@ export const SETTINGS = [
     details: 'The kernel may cap it (net.core.somaxconn on Linux).',
   },
   {
+    key: 'logFormat', type: 'string', flag: 'log-format', env: 'YIMMO_WSGI_LOG_FORMAT', yaml: 'wsgi.log_format',
+    meta: 'FORMAT', default: 'text', check: 'log-format',
+    doc: 'Format of the error and access logs: text or json',
+    details: 'text: `2026-11-24T05:54:50.123Z [pid] LEVEL message`, a traceback on its own lines after it. ' +
+      'json: one JSON object per line (time, level, pid, message; access records add the request\'s fields), ' +
+      'a traceback inside its record. See docs/logging.md.',
+  },
+  {
+    key: 'errorLog', type: 'path', flag: 'error-log', env: 'YIMMO_WSGI_ERROR_LOG', yaml: 'wsgi.error_log', meta: 'FILE',
+    default: null, defaultText: 'stderr', example: '/var/log/yimmo/error.log', check: 'error-log',
+    doc: 'File the server log goes to (- for stderr)',
+    details: 'Opened for appending by every process; includes the Python host\'s messages and the lines the ' +
+      'application writes to stderr. SIGUSR1 reopens it (logrotate).',
+  },
+  {
+    key: 'accessLog', type: 'path', flag: 'access-log', env: 'YIMMO_WSGI_ACCESS_LOG', yaml: 'wsgi.access_log',
+    meta: 'FILE', default: null, defaultText: 'none', example: '/var/log/yimmo/access.log', check: 'access-log',
+    doc: 'File for one line per request (- for stdout), whatever the log level',
+    details: 'Without it, the access lines go to the error log at INFO (so only with --log-level INFO or more). ' +
+      'Every exchange is logged, including 408, 502, 504 and aborted ones, with the body bytes actually sent. ' +
+      'SIGUSR1 reopens it (logrotate).',
+  },
+  {
+    key: 'accessLogFormat', type: 'string', flag: 'access-log-format', env: 'YIMMO_WSGI_ACCESS_LOG_FORMAT',
+    yaml: 'wsgi.access_log_format', meta: 'FORMAT', default: DEFAULT_ACCESS_FORMAT, check: 'access-log-format',
+    doc: 'Access log line, with gunicorn\'s atoms',
+    details: `Atoms: ${ACCESS_ATOMS.map(([atom, what]) => `\`%(${atom})s\` ${what}`).join('; ')}; \`%%\` a percent sign. ` +
+      'An unknown atom stops the server at start-up. In json format the line is the record\'s `message`.',
+  },
+  {
     key: 'useKqueue', type: 'bool', env: 'YIMMO_WSGI_USE_KQUEUE', yaml: 'wsgi.use_kqueue', meta: '0|1',
     default: false,
     doc: 'Accepted for compatibility; has no effect',
@@ -252,7 +284,15 @@ export const ALL_SETTINGS: readonly AnySetting[] = SETTINGS;
 export const ACTIONS = [
   { action: 'help', flag: 'help', short: 'h', doc: 'Display usage info (this)' },
   { action: 'version', flag: 'version', doc: 'Print the version and exit' },
+  {
+    action: 'check-config', flag: 'check-config',
+    doc: 'Validate the configuration, print each setting with its value and origin, exit 0 (valid) or 2',
+  },
+  { action: 'print-config', flag: 'print-config', doc: 'Print the effective configuration as a YAML config file and exit' },
 ] as const;
+
+/** Actions that win over everything else on the command line, even bad arguments. */
+export const EARLY_ACTIONS: readonly string[] = ['help', 'version'];
 
 export function settingByKey(key: SettingKey): AnySetting {
   const found = ALL_SETTINGS.find((s) => s.key === key);
@@ -312,4 +352,8 @@ const CHECK_TEXT: { readonly [C in Check]: string } = {
   executable: 'an executable file, or a command name found on PATH',
   'tls-file': 'a readable PEM file',
   'config-file': 'a readable YAML file',
+  'log-format': 'text or json',
+  'error-log': 'a file path (created if missing, appended to), or - for stderr',
+  'access-log': 'a file path (created if missing, appended to), or - for stdout',
+  'access-log-format': 'a format made of text and gunicorn\'s access-log atoms, e.g. %(h)s "%(r)s" %(s)s',
 };

@@ -4,7 +4,9 @@
 // Seconds become milliseconds here; sizes become bytes.
 
 import { isIP } from 'node:net';
+import { compileAccessFormat } from '../log/access-log';
 import { parseLogLevel } from '../log/logger';
+import { LOG_FORMATS } from '../log/record';
 import { kindOf } from './config-error';
 import { rangeText, type AnySetting } from './schema';
 
@@ -110,9 +112,19 @@ function checkText(s: AnySetting & { readonly type: 'string' | 'path' }, text: s
       return MODULE_NAME.test(text) ? ok(text) : fail(s);
     case 'expression':
       return text.trim() === '' ? fail(s) : ok(text);
+    case 'log-format': {
+      const lower = text.trim().toLowerCase();
+      return (LOG_FORMATS as readonly string[]).includes(lower) ? ok(lower) : fail(s);
+    }
+    case 'access-log-format': {
+      const compiled = compileAccessFormat(text);
+      return compiled.ok ? ok(text) : { ok: false, reason: compiled.reason };
+    }
     case 'executable':
     case 'tls-file':
     case 'config-file':
+    case 'error-log':
+    case 'access-log':
       // Existence and permissions are checked by load.ts on the chosen value only.
       return text === '' ? fail(s) : ok(text);
   }

@@ -25,6 +25,8 @@ export class ResponseWriter {
   status = 0;
   /** Body bytes the application produced that were sent (for the access log). */
   bodyBytes = 0;
+  /** The head as framed for the wire, '' before (for the access log's response-header atoms). */
+  sentHead = '';
   /** Whether the connection may carry another request after this response. */
   keepAlive: boolean;
   finished = false;
@@ -146,7 +148,8 @@ export class ResponseWriter {
     else if (this.request.minorVersion === 0) fields += 'Connection: keep-alive\r\n';
 
     this.status = status;
-    return `HTTP/1.1 ${statusLine}\r\n${fields}\r\n`;
+    this.sentHead = `HTTP/1.1 ${statusLine}\r\n${fields}\r\n`;
+    return this.sentHead;
   }
 
   /** Sends body bytes; returns false when the socket wants a 'drain' before more. */

@@ -3,6 +3,7 @@
 // plain data that crosses the IPC channel as JSON), the messages on that
 // channel, and the process exit codes.
 import type { LogLevel } from '../log/logger';
+import type { LogFormat } from '../log/record';
 import type { ParserLimits } from '../http/request-head';
 
 export interface WorkerConfig {
@@ -15,6 +16,14 @@ export interface WorkerConfig {
   readonly processes: number;
   readonly threads: number;
   readonly logLevel: LogLevel;
+  readonly logging: {
+    readonly format: LogFormat;
+    /** Absolute path; null: stderr. */
+    readonly errorLog: string | null;
+    /** Absolute path, '-' (stdout), or null: access lines go to the error log at INFO. */
+    readonly accessLog: string | null;
+    readonly accessLogFormat: string;
+  };
   readonly limits: ParserLimits;
   readonly idleTimeoutMs: number;
   readonly headerTimeoutMs: number;

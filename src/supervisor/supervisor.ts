@@ -133,7 +133,7 @@ export class Supervisor {
       if (this.draining && this.children.size === 0) this.exit(EXIT.ok);
       return;
     }
-    const fatal = code === EXIT.appLoad || code === EXIT.bind || code === EXIT.python ? code : undefined;
+    const fatal = code === EXIT.appLoad || code === EXIT.bind || code === EXIT.python || code === EXIT.config ? code : undefined;
     if (fatal !== undefined) {
       // Restarting cannot help a broken app or a taken port: stop instead of looping.
       this.stopAll();

@@ -8,10 +8,11 @@ import { Connection, type ConnectionEvents, type ConnectionOptions } from '../ht
 import { cannedResponse } from '../http/canned';
 import type { RequestHead } from '../http/request-head';
 import { HostStartError } from '../bridge/host';
-import { enabled, log, setLogLevel } from '../log/logger';
+import { configureLogging, log, setLogLevel } from '../log/logger';
 import { HTTP_ERRORS, STARTUP_ERRORS, WORKER_ERRORS } from '../errors';
 import { BridgeExchange } from './exchange';
 import { HostKeeper } from './host-keeper';
+import { AccessLogger } from './access-logger';
 import { EXIT, type FromWorker, type WorkerConfig } from '../ipc/contract';
 
 export const SERVER_NAME = 'yimmo-wsgi';
@@ -28,6 +29,7 @@ export class Worker {
   private server: net.Server | undefined;
   private sweepTimer: NodeJS.Timeout | undefined;
   private shuttingDown = false;
+  private access: AccessLogger | undefined;
 
   constructor(
     private readonly config: WorkerConfig,
@@ -62,6 +64,14 @@ export class Worker {
 
   /** Loads the application first, then listens: a broken app never binds the port. */
   async start(): Promise<void> {
+    try {
+      configureLogging({ format: this.config.logging.format, errorLog: this.config.logging.errorLog });
+      this.access = new AccessLogger(this.config.logging);
+    } catch (err) {
+      // The supervisor opened the same files a moment ago: this is rare (a race with rm), and final.
+      this.report({ type: 'fatal', code: STARTUP_ERRORS.YW_CONFIG_LOG_FILE.code, message: (err as Error).message });
+      return this.exit(EXIT.config);
+    }
     let host;
     try {
       host = await this.hosts.start();
@@ -151,9 +161,7 @@ export class Worker {
 
   private readonly events: ConnectionEvents = {
     exchangeDone: (connection, head, writer, durationMs) => {
-      if (!enabled('INFO')) return;
-      const target = head.target.length > 200 ? head.target.slice(0, 200) + '...' : head.target;
-      log.info(`${connection.socket.remoteAddress ?? '-'} "${head.method} ${target} HTTP/1.${head.minorVersion}" ${writer.status} ${writer.bodyBytes} ${durationMs}ms`);
+      this.access?.exchangeDone(connection, head, writer, durationMs);
     },
     rejected: (connection, error) => {
       const known = (HTTP_ERRORS as Record<string, { message: string }>)[error.code];

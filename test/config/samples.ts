@@ -49,6 +49,26 @@ export function samples(box: Sandbox): Sample[] {
     { key: 'maxChunkExtension', cli: ['0', 0], env: ['100', 100], yaml: [200, 200] },
     { key: 'maxConnections', cli: ['10', 10], env: ['20', 20], yaml: [30, 30] },
     { key: 'backlog', cli: ['128', 128], env: ['256', 256], yaml: [512, 512] },
+    { key: 'logFormat', cli: ['json', 'json'], env: ['Text', 'text'], yaml: ['json', 'json'] },
+    {
+      key: 'errorLog',
+      cli: [join(box.dir, 'cli-error.log'), join(box.dir, 'cli-error.log')],
+      env: [join(box.dir, 'env-error.log'), join(box.dir, 'env-error.log')],
+      // Relative to the config file's directory (the sandbox).
+      yaml: ['file-error.log', join(box.dir, 'file-error.log')],
+    },
+    {
+      key: 'accessLog',
+      cli: ['-', '-'],
+      env: [join(box.dir, 'env-access.log'), join(box.dir, 'env-access.log')],
+      yaml: ['access.log', join(box.dir, 'access.log')],
+    },
+    {
+      key: 'accessLogFormat',
+      cli: ['%(h)s', '%(h)s'],
+      env: ['%(r)s %(s)s', '%(r)s %(s)s'],
+      yaml: ['%({x-request-id}i)s %(D)s', '%({x-request-id}i)s %(D)s'],
+    },
     { key: 'useKqueue', env: ['0', false], yaml: [true, true] },
   ];
 }
