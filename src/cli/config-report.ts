@@ -19,7 +19,7 @@ function sourceValue(s: AnySetting, config: Config): Shown {
 export function checkReport(config: Config): string {
   const rows = ALL_SETTINGS.map((s) => {
     const value = sourceValue(s, config);
-    const name = s.flag === undefined ? (s.key === 'module' || s.key === 'app' ? s.key.toUpperCase() : s.key) : `--${s.flag}`;
+    const name = s.flag !== undefined ? `--${s.flag}` : s.key === 'module' || s.key === 'app' ? s.key.toUpperCase() : (s.env ?? s.key);
     return [name, value === null ? '(not set)' : typeof value === 'string' ? JSON.stringify(value) : String(value), config.sources[s.key]];
   });
   const w0 = Math.max(...rows.map((r) => (r[0] ?? '').length));
