@@ -79,14 +79,55 @@ def machine_busy_s():
     return (sum(vals) - vals[3] - vals[4]) / CLK  # minus idle and iowait
 
 
+def classify(root, info):
+    """Role of each process of a server tree, from {pid: (ppid, kind)} (pure, for the RSS
+    report). yimmo: supervisor -> worker (node) -> host (python); gunicorn and uWSGI:
+    master -> worker (uWSGI's HTTP router counts as a worker); a lone process: server."""
+    children = {}
+    for pid, (ppid, _) in info.items():
+        children.setdefault(ppid, []).append(pid)
+    roles, todo = {}, [(root, 0)]
+    while todo:
+        pid, depth = todo.pop()
+        if pid not in info:
+            continue
+        kids, k = children.get(pid, []), info[pid][1]
+        if depth == 0:
+            roles[pid] = "supervisor" if k == "node" else "master" if kids else "server"
+        elif depth == 1:
+            roles[pid] = "worker"
+        else:
+            roles[pid] = "host" if k == "python" and info[info[pid][0]][1] == "node" else "worker child"
+        todo.extend((c, depth + 1) for c in kids)
+    return roles
+
+
+def rss_by_role(root, pids=None):
+    """{role: [processes, summed RSS bytes]} of the tree now."""
+    pids = tree(root) if pids is None else pids
+    info, rss = {}, {}
+    for pid in pids:
+        st = stat(pid)
+        if st:
+            info[pid], rss[pid] = (st[0], kind(pid)), st[2]
+    out = {}
+    for pid, role in classify(root, info).items():
+        entry = out.setdefault(role, [0, 0])
+        entry[0] += 1
+        entry[1] += rss[pid]
+    return out
+
+
 class RssSampler(threading.Thread):
-    """Peak of the summed RSS of a tree, and of the tree without its root when it has
-    children (yimmo: worker + host without the supervisor; peers: without the master)."""
+    """Peak of the summed RSS of a tree, of the tree without its root when it has children
+    (yimmo: worker + host without the supervisor; peers: without the master), and per role
+    (the peak of each role's sum, see classify())."""
 
     def __init__(self, root, interval=0.1):
         super().__init__(daemon=True)
         self.root, self.interval = root, interval
         self.peak = self.peak_children = 0
+        self.roles = {}  # role -> [processes, peak summed RSS]
         self.done = threading.Event()
 
     def run(self):
@@ -100,6 +141,10 @@ class RssSampler(threading.Thread):
             self.peak = max(self.peak, total)
             serving = total - rss.get(self.root, 0) if len(rss) > 1 else total  # one process: itself
             self.peak_children = max(self.peak_children, serving)
+            if n % 5 == 1:  # per role every 0.5 s: it reads /proc/PID/exe of each process
+                for role, (count, size) in rss_by_role(self.root, pids).items():
+                    old = self.roles.get(role, [0, 0])
+                    self.roles[role] = [max(old[0], count), max(old[1], size)]
             self.done.wait(self.interval)
 
     def stop(self):
