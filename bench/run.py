@@ -196,7 +196,7 @@ def main():
                 pin_p2=a.pin_p2, startup_timeout=a.startup_timeout)
     meta = dict(label=a.label, started=time.strftime("%Y-%m-%d %H:%M:%S %z"), argv=" ".join(sys.argv[1:]) or "(defaults)",
                 machine=machine.facts(), modes=a.modes, apps=a.apps, servers=a.servers,
-                options=dict(opts, rounds=a.rounds, tls_key_type=a.tls_key_type if any(MODES[m]["tls"] for m in a.modes) else None))
+                options=dict(opts, rounds=a.rounds, rss_after=a.rss_after, tls_key_type=a.tls_key_type if any(MODES[m]["tls"] for m in a.modes) else None))
     print("bench: " + json.dumps(meta["machine"]), flush=True)
     tls_dir = None
     if any(MODES[m]["tls"] for m in a.modes):

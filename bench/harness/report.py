@@ -165,7 +165,7 @@ def markdown(meta, rows, verdicts):
 
 def write(base, meta, records):
     rows = summarize(records, meta["servers"], meta["apps"], meta.get("modes", ["keepalive"]))
-    verdicts = evaluate(rows, T.ISSUE5 + T.ISSUE13)
+    verdicts = evaluate(rows, T.ISSUE5 + T.with_rss_after(T.ISSUE13, meta["options"].get("rss_after")))
     with open(base + ".json", "w") as f:
         json.dump(dict(meta=meta, summary=rows, targets=verdicts, records=records), f, indent=1)
     with open(base + ".md", "w") as f:

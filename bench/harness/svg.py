@@ -47,7 +47,7 @@ def chart(rows, apps, servers, machine, modes=("keepalive",)):
                     w = max(1.0, bar_w * r["rps"] / top)
                     note = f"{_k(r['rps'])}"
                     if s != "gunicorn-gthread" and r.get("vs_gunicorn-gthread"):
-                        note += f"  {r['vs_gunicorn-gthread']:.2f}x gthread"
+                        note += f", {r['vs_gunicorn-gthread']:.2f}x gthread"
                     if r.get("unsaturated"):
                         note += " *"
                     out.append(f'<rect x="{x0}" y="{y + 2}" width="{w:.1f}" height="{ROW - 4}" '

@@ -49,7 +49,7 @@ def title(t):
     if "what" in t:
         return t["what"]
     if t["kind"] == "rss":
-        return (f"{t['mode']} {t['app']}: tree RSS after {t['requests'] // 1000} k requests, "
+        return (f"{t['mode']} {t['app']}: tree RSS after {t['requests']:,} requests, "
                 f"{t['me']} / {t['peer']}")
     return f"{t['mode']} {t['app']}: {t['me']} / {t['peer']}"
 
@@ -67,6 +67,11 @@ def _get(row, field):
     for part in field.split("."):
         x = x.get(part) if isinstance(x, dict) else None
     return x
+
+
+def with_rss_after(tgts, requests):
+    """The targets with the RSS ones' request count set to the run's --rss-after."""
+    return [dict(t, requests=requests) if t["kind"] == "rss" and requests else t for t in tgts]
 
 
 def rss_cells(tgts):
