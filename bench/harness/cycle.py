@@ -64,9 +64,9 @@ def wait_up(proc, port, spec, timeout, tls=False):
     raise RuntimeError(f"server not up after {timeout}s: {last!r}")
 
 
-def wrk(port, spec, conns, duration, pin, mode="keepalive"):
-    env = dict(os.environ)
-    env.pop("WRK_CLOSE", None)
+def wrk_command(port, spec, conns, duration, pin, mode="keepalive"):
+    """-> (argv, environment variables for lua/report.lua) of one wrk load."""
+    env = {}
     if spec.get("post"):
         env["WRK_POST_BYTES"] = str(spec["post"])
     if MODES[mode]["close"]:
@@ -75,6 +75,13 @@ def wrk(port, spec, conns, duration, pin, mode="keepalive"):
     cmd = ["wrk", "-t1", f"-c{conns}", f"-d{duration}s", "--timeout=5s", "-s", LUA, f"{scheme}://127.0.0.1:{port}/"]
     if pin is not None:
         cmd = ["taskset", "-c", str(pin)] + cmd
+    return cmd, env
+
+
+def wrk(port, spec, conns, duration, pin, mode="keepalive"):
+    cmd, extra = wrk_command(port, spec, conns, duration, pin, mode)
+    env = {k: v for k, v in os.environ.items() if k not in ("WRK_CLOSE", "WRK_POST_BYTES")}
+    env.update(extra)
     ru0 = resource.getrusage(resource.RUSAGE_CHILDREN)
     p = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, env=env)
     try:
@@ -88,7 +95,7 @@ def wrk(port, spec, conns, duration, pin, mode="keepalive"):
                 if line.startswith("WRKJSON ")), None)
     if res is None:
         raise RuntimeError(f"wrk failed: {out[-500:]!r}")
-    res["cmd"] = ("WRK_CLOSE=1 " if "WRK_CLOSE" in env else "") + " ".join(cmd)
+    res["cmd"] = "".join(f"{k}={v} " for k, v in sorted(extra.items())) + " ".join(cmd)
     res["wrk_cpu_s"] = ru1.ru_utime + ru1.ru_stime - ru0.ru_utime - ru0.ru_stime
     return res
 
