@@ -161,8 +161,7 @@ def run(server, app, opts, log, env_extra=None, hooks=None, node_args=None, mode
                             stdin=subprocess.DEVNULL, start_new_session=True)
     try:
         rec["startup_s"] = round(wait_up(proc, port, spec, opts["startup_timeout"], tls), 2)
-        time.sleep(0.5)  # let every worker finish starting before "idle" is read
-        rec["rss_idle_roles"] = procs.rss_by_role(proc.pid)
+        rec["rss_idle_roles"] = procs.settled_rss_by_role(proc.pid)
         served = 1
         if opts["warmup"] > 0:
             warm = wrk(port, spec, opts["conns"], opts["warmup"], opts["pin_wrk"], mode)

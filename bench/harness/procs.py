@@ -1,6 +1,7 @@
 """Process-tree accounting from /proc: CPU ticks split by executable, RSS, PSS."""
 import os
 import threading
+import time
 
 CLK = os.sysconf("SC_CLK_TCK")
 PAGE = os.sysconf("SC_PAGE_SIZE")
@@ -116,6 +117,22 @@ def rss_by_role(root, pids=None):
         entry[0] += 1
         entry[1] += rss[pid]
     return out
+
+
+def settled_rss_by_role(root, interval=0.5, limit=10.0):
+    """rss_by_role() once the tree has stopped changing: the same processes per role and
+    less than 1% more RSS than half a second before (a P=2 server answers while its second
+    worker may still be importing the app), or after `limit` seconds."""
+    prev, t0 = rss_by_role(root), time.time()
+    while time.time() - t0 < limit:
+        time.sleep(interval)
+        cur = rss_by_role(root)
+        same = {k: v[0] for k, v in cur.items()} == {k: v[0] for k, v in prev.items()}
+        total, before = (sum(v[1] for v in x.values()) for x in (cur, prev))
+        if same and total <= before * 1.01:
+            return cur
+        prev = cur
+    return prev
 
 
 class RssSampler(threading.Thread):
