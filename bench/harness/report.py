@@ -31,7 +31,8 @@ def _roles(recs, key):
                 _med([(r.get(key) or {}).get(k, [0, None])[1] for r in recs])] for k in names}
 
 
-def summarize(records, servers, apps, modes=("keepalive",)):
+def summarize(records, servers, apps, modes=("keepalive",), pin_server=None):
+    """pin_server: where P=1 servers ran, for records written before each record kept its pin."""
     rows = []
     for mode in modes:
         for app in apps:
@@ -52,7 +53,8 @@ def summarize(records, servers, apps, modes=("keepalive",)):
                         "rps", "p50_ms", "p99_ms", "cpu_us", "rss_peak", "rss_peak_children", "pss_after",
                         "busy_conns", "wrk_util", "other_util", "server_util", "rss_after")})
                     row["requests_served"] = min(r.get("requests_served") or 0 for r in ok)
-                    row["pin"] = ok[0].get("pin")
+                    old = None if pin_server is None or SERVERS[s].get("procs", 1) > 1 else str(pin_server)
+                    row["pin"] = ok[0].get("pin", old)
                     row["rps_all"] = [round(r["rps"]) for r in ok]
                     row["cpu_split_us"] = {k: _med([r["cpu_split_us"].get(k, 0.0) for r in ok]) for k in kinds}
                     row["rss_idle_roles"] = _roles(ok, "rss_idle_roles")
@@ -120,7 +122,7 @@ def markdown(meta, rows, verdicts):
             continue
         ref = "uwsgi-http11" if any(r["server"] == "uwsgi-http11" for r in mine) else "uwsgi"
         lines += ["", f"## {MODES[mode]['title'].capitalize()} (`{mode}`)", "",
-                  f"| app | server | req/s | vs gthread | vs {ref} | p50 ms | p99 ms | CPU us/req | split us/req | "
+                  f"| app | server | req/s | vs gthread | vs {'uWSGI http11' if ref == 'uwsgi-http11' else 'uWSGI'} | p50 ms | p99 ms | CPU us/req | split us/req | "
                   "server cores | wrk cores | RSS MB | w/o root | busy conns |",
                   "|---|---|--:|--:|--:|--:|--:|--:|---|--:|--:|--:|--:|--:|"]
         for r in mine:
@@ -139,16 +141,16 @@ def markdown(meta, rows, verdicts):
                 f"{_f(r.get('vs_' + ref), '.2f')} | {r['p50_ms']:.2f} | {r['p99_ms']:.2f} | {r['cpu_us']:.0f} | {split} | "
                 f"{r['server_util']:.2f}{' *' if r['unsaturated'] else ''} | {r['wrk_util']:.2f} | "
                 f"{r['rss_peak'] / MB:.0f} | {r['rss_peak_children'] / MB:.0f} | {r['busy_conns']:.0f} |")
-    lines += ["", "## Memory by process kind", "",
+    mem = [r for r in rows if r.get("runs") and r.get("rss_load_roles")]  # older records have no roles
+    lines += [] if not mem else ["", "## Memory by process kind", "",
               "RSS in MB, summed over the processes of each kind (`2x`: two of them): idle = after startup and one "
               "request; load = peak during the measured run; after = the whole tree after the load (after at least "
               "the number of requests shown: the RSS target's cells are loaded until they reach it).", "",
               "| mode | app | server | idle | load | after MB | after requests |", "|---|---|---|---|---|--:|--:|"]
-    for r in rows:
-        if r.get("runs") and r.get("rss_load_roles") is not None:
-            lines.append(f"| {r['mode']} | {r['app']} | {r['server']} | {roles_text(r['rss_idle_roles'])} | "
-                         f"{roles_text(r['rss_load_roles'])} | {_f(r.get('rss_after') and r['rss_after'] / MB, '.0f')} | "
-                         f"{r.get('requests_served') or '-'} |")
+    for r in mem:
+        lines.append(f"| {r['mode']} | {r['app']} | {r['server']} | {roles_text(r['rss_idle_roles'])} | "
+                     f"{roles_text(r['rss_load_roles'])} | {_f(r.get('rss_after') and r['rss_after'] / MB, '.0f')} | "
+                     f"{r.get('requests_served') or '-'} |")
     n5 = len(T.ISSUE5)
     lines += _targets_table("Targets of issue 13", verdicts[n5:])
     lines += ["", "Ratios are the first server's req/s over the second's, in the same run, unless one of two servers "
@@ -164,7 +166,8 @@ def markdown(meta, rows, verdicts):
 
 
 def write(base, meta, records):
-    rows = summarize(records, meta["servers"], meta["apps"], meta.get("modes", ["keepalive"]))
+    rows = summarize(records, meta["servers"], meta["apps"], meta.get("modes", ["keepalive"]),
+                     meta["options"].get("pin_server"))
     verdicts = evaluate(rows, T.ISSUE5 + T.with_rss_after(T.ISSUE13, meta["options"].get("rss_after")))
     with open(base + ".json", "w") as f:
         json.dump(dict(meta=meta, summary=rows, targets=verdicts, records=records), f, indent=1)
