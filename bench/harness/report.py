@@ -7,7 +7,7 @@ from .peers import APPS, MODES, PY, SERVERS
 from .svg import chart
 
 MB = 1 << 20
-PEERS = ("gunicorn-gthread", "uwsgi", "uwsgi-http11", "uwsgi-router")
+PEERS = ("gunicorn-gthread", "gunicorn-gthread-p2", "uwsgi", "uwsgi-http11", "uwsgi-router")
 ROLE_ORDER = ("supervisor", "master", "server", "worker", "host", "worker child")
 
 

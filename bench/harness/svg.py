@@ -3,7 +3,7 @@ mode (keep-alive, new connection per request, and the TLS ones when run) side by
 columns of a panel on one scale (req/s, median)."""
 from html import escape
 
-from .peers import MODES
+from .peers import MODES, SERVERS
 
 COLORS = {"yimmo": "#d9480f", "yimmo-p2": "#f76707", "yimmo-p2t4": "#ff922b",
           "gunicorn-gthread": "#1c7ed6", "gunicorn-gthread-p2": "#4dabf7", "gunicorn-sync": "#74c0fc",
@@ -12,7 +12,7 @@ TITLES = {"hello": "hello world (13 B)", "flask": "Flask hello", "large": "1 MiB
           "echo": "4 KiB POST echo", "sleep": "10 ms sleep, 50 connections", "stream": "64 KiB streamed (16 x 4 KiB)",
           "django": "Django page (template + ORM, 1.3 KB)"}
 LABEL_W, ROW, HEAD, GAP = 150, 18, 24, 30
-COL_W = {1: 750, 2: 420, 3: 330, 4: 290}  # bar + note width per column, by column count
+COL_W = {1: 750, 2: 420, 3: 340, 4: 300}  # bar + note width per column, by column count
 
 
 def _k(x):
@@ -23,7 +23,7 @@ def chart(rows, apps, servers, machine, modes=("keepalive",)):
     by = {(r.get("mode", "keepalive"), r["app"], r["server"]): r for r in rows}
     modes = [m for m in modes if any(k[0] == m for k in by)] or ["keepalive"]
     col = COL_W.get(len(modes), 290)
-    bar_w = col * 0.55  # the rest of the column is the note
+    bar_w = col * 0.5  # the rest of the column is the note ("38.0k, 12.34x gthread-p2")
     width = LABEL_W + len(modes) * col + 10
     out, y = [], 44
     if len(modes) > 1:
@@ -46,8 +46,11 @@ def chart(rows, apps, servers, machine, modes=("keepalive",)):
                 if r.get("rps"):
                     w = max(1.0, bar_w * r["rps"] / top)
                     note = f"{_k(r['rps'])}"
-                    if s != "gunicorn-gthread" and r.get("vs_gunicorn-gthread"):
-                        note += f", {r['vs_gunicorn-gthread']:.2f}x gthread"
+                    # P=2 servers against gunicorn's P=2 configuration when it ran
+                    p2 = SERVERS[s].get("procs", 1) > 1 and r.get("vs_gunicorn-gthread-p2")
+                    base = "gunicorn-gthread-p2" if p2 else "gunicorn-gthread"
+                    if s != base and r.get("vs_" + base):
+                        note += f", {r['vs_' + base]:.2f}x {base[9:]}"
                     if r.get("unsaturated"):
                         note += " *"
                     out.append(f'<rect x="{x0}" y="{y + 2}" width="{w:.1f}" height="{ROW - 4}" '
@@ -58,8 +61,9 @@ def chart(rows, apps, servers, machine, modes=("keepalive",)):
                     out.append(f'<text x="{x0 + 6}" y="{y + 13}" class="v">{why}</text>')
             y += ROW
         y += 10
+    p2 = "; -p2 servers: 2 processes, not pinned" if any(SERVERS[s].get("procs", 1) > 1 for s in servers) else ""
     sub = (f"req/s, higher is better; * = core not saturated; P=1 servers on 1 core (1 process x 2 threads or "
-           f"equivalent), wrk on another; {machine['cpu']}, Node {machine['node']}, Python {machine['python'].split()[0]}")
+           f"equivalent), wrk on another{p2}; {machine['cpu']}, Node {machine['node']}, Python {machine['python'].split()[0]}")
     head = (f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{y + 6}" viewBox="0 0 {width} {y + 6}" '
             f'font-family="Helvetica, Arial, sans-serif">\n'
             '<style>.t{font-size:14px;font-weight:bold;fill:#212529}.l,.v{font-size:12px;fill:#343a40}'
