@@ -61,7 +61,7 @@ def chart(rows, apps, servers, machine, modes=("keepalive",)):
                     out.append(f'<text x="{x0 + 6}" y="{y + 13}" class="v">{why}</text>')
             y += ROW
         y += 10
-    p2 = "; -p2 servers: 2 processes, not pinned" if any(SERVERS[s].get("procs", 1) > 1 for s in servers) else ""
+    p2 = "; -p2 servers: 2 processes (pinning: see the .md)" if any(SERVERS[s].get("procs", 1) > 1 for s in servers) else ""
     sub = (f"req/s, higher is better; * = core not saturated; P=1 servers on 1 core (1 process x 2 threads or "
            f"equivalent), wrk on another{p2}; {machine['cpu']}, Node {machine['node']}, Python {machine['python'].split()[0]}")
     head = (f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{y + 6}" viewBox="0 0 {width} {y + 6}" '
