@@ -1,11 +1,13 @@
 """Which (mode, app, servers) groups a run measures, and in what order (pure)."""
 from .peers import skip_reason
 
-# --issue13: just the cells the targets of issue 13 need, and their context (P=2 peers, gthread on Django)
+# --issue13: just the cells the targets of issue 13 need, and their context (P=2 peers, gthread on
+# Django, the bare Node ceiling on hello)
 ISSUE13 = [
-    ("keepalive", "hello", ["yimmo", "gunicorn-gthread", "uwsgi-http11"]),
+    ("keepalive", "hello", ["yimmo", "gunicorn-gthread", "uwsgi-http11", "node-hello"]),
     ("keepalive", "django", ["yimmo", "gunicorn-gthread", "uwsgi-http11", "yimmo-p2t4", "gunicorn-gthread-p2"]),
-    ("close", "hello", ["yimmo", "yimmo-p2", "gunicorn-gthread", "gunicorn-gthread-p2", "uwsgi-http11", "uwsgi-http11-p2"]),
+    ("close", "hello", ["yimmo", "yimmo-p2", "gunicorn-gthread", "gunicorn-gthread-p2", "uwsgi-http11", "uwsgi-http11-p2",
+                        "node-hello"]),
     ("close", "django", ["yimmo", "gunicorn-gthread", "uwsgi-http11"]),
     ("tls", "hello", ["yimmo", "gunicorn-gthread"]),
     ("tls-close", "hello", ["yimmo", "gunicorn-gthread"]),

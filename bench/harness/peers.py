@@ -77,6 +77,9 @@ SERVERS = {
     "uwsgi-http11-p2": dict(procs=2, cmd="uwsgi --plugin python3 --http11-socket 127.0.0.1:{port} --master --processes 2 "
                                          "--wsgi-file {apps}/{module}.py --callable app --disable-logging --die-on-term",
                             stop="SIGINT", skip={"stream": "a close-delimited body, which wrk counts as a read error"}),
+    # ---- ceiling: Node's http module alone (hello only), what any Node front end pays
+    "node-hello": dict(cmd="node {apps}/node_hello.js {port}",
+                       skip={a: "a bare Node server: hello only" for a in APPS if a != "hello"}),
 }
 DEFAULT_SERVERS = ["yimmo", "gunicorn-gthread", "gunicorn-sync", "uwsgi", "uwsgi-router", "waitress"]
 QUICK_SERVERS = ["yimmo", "gunicorn-gthread", "uwsgi"]

@@ -94,7 +94,7 @@ def classify(root, info):
             continue
         kids, k = children.get(pid, []), info[pid][1]
         if depth == 0:
-            roles[pid] = "supervisor" if k == "node" else "master" if kids else "server"
+            roles[pid] = ("supervisor" if k == "node" else "master") if kids else "server"
         elif depth == 1:
             roles[pid] = "worker"
         else:

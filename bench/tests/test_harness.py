@@ -40,7 +40,7 @@ class Classify(unittest.TestCase):
         self.assertEqual(procs.classify(30, {30: (1, "uwsgi-core"), 31: (30, "uwsgi-core")}), {30: "master", 31: "worker"})
 
     def test_processes_outside_the_tree_are_ignored(self):
-        self.assertEqual(procs.classify(1, {1: (0, "node"), 7: (99, "python")}), {1: "supervisor"})
+        self.assertEqual(procs.classify(1, {1: (0, "node"), 7: (99, "python")}), {1: "server"})
 
 
 class Commands(unittest.TestCase):
@@ -84,6 +84,10 @@ class Schedule(unittest.TestCase):
             names = [t["server"]] if "server" in t else [t["me"], t["peer"]]
             for s in names:
                 self.assertIn((t["mode"], t["app"], s), have, targets.title(t))
+
+    def test_node_ceiling_serves_hello_only(self):
+        s = matrix.schedule([("close", "django", ["node-hello"]), ("close", "hello", ["node-hello"])], 1)
+        self.assertEqual([why for *_, why in s], ["a bare Node server: hello only", None])
 
     def test_union(self):
         self.assertEqual(matrix.union(matrix.groups(["keepalive", "close"], ["hello"], ["yimmo", "uwsgi"])),
