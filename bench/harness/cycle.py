@@ -25,23 +25,29 @@ def free_port():
         return s.getsockname()[1]
 
 
-def check(port, spec, timeout=5.0, tls=False):
-    """One request; raises unless the status is 200 and the body is the expected one."""
+def check(port, spec, timeout=5.0, tls=False, close=False):
+    """One request; raises unless the status is 200 and the body is the expected one, and,
+    with `close`, unless the response ends the connection (Connection: close or HTTP/1.0):
+    wrk reconnects only after such a response, whatever its request said."""
     if tls:  # the throwaway self-signed certificate of this run: not verified
         conn = http.client.HTTPSConnection("127.0.0.1", port, timeout=timeout, context=ssl._create_unverified_context())
     else:
         conn = http.client.HTTPConnection("127.0.0.1", port, timeout=timeout)
+    headers = {"Connection": "close"} if close else {}
     try:
         if spec.get("post"):
-            conn.request("POST", "/", body=b"x" * spec["post"], headers={"Content-Type": "application/octet-stream"})
+            conn.request("POST", "/", body=b"x" * spec["post"], headers=dict(headers, **{"Content-Type": "application/octet-stream"}))
         else:
-            conn.request("GET", "/?a=1&b=2")
+            conn.request("GET", "/?a=1&b=2", headers=headers)
         r = conn.getresponse()
         body = r.read()
     finally:
         conn.close()
     if r.status != 200:
         raise RuntimeError(f"status {r.status}: {body[:200]!r}")
+    if close and not r.will_close:
+        raise RuntimeError("the response to a request with Connection: close keeps the connection alive, "
+                           "so wrk would reuse it")
     if "expect_len" in spec and len(body) != spec["expect_len"]:
         raise RuntimeError(f"body length {len(body)} != {spec['expect_len']}")
     if "expect_body" in spec and body != spec["expect_body"]:
@@ -167,7 +173,7 @@ def run(server, app, opts, log, env_extra=None, hooks=None, node_args=None, mode
             warm = wrk(port, spec, opts["conns"], opts["warmup"], opts["pin_wrk"], mode)
             rec["warmup_errors"] = sum(warm[k] for k in WRK_ERRORS)
             served += warm["requests"]
-        check(port, spec, tls=tls)
+        check(port, spec, tls=tls, close=MODES[mode]["close"])
         pids = procs.tree(proc.pid)
         rec["processes"] = len(pids)
         if hooks:

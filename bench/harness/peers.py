@@ -31,9 +31,10 @@ MODES = {
 # P=1 servers get two concurrent application calls on one core, like yimmo's
 # 1 process x 2 threads: 2 threads in one process, or 2 single-threaded processes
 # (gunicorn sync); they run pinned to --pin-server. P=2 servers ("procs": 2) run on
-# --pin-p2 (default: not pinned). Placeholders: {port} {module} {apps} {py} {root}, and
+# --pin-p2 (default: not pinned). Placeholders: {port} {module} {apps} {py} {root},
 # {tls} (the server's "tls" arguments in the TLS modes, else empty; servers without
-# "tls" are not run in those modes).
+# "tls" are not run in those modes) and {close} (the server's "close" arguments in the
+# close modes, else empty).
 SERVERS = {
     "yimmo": dict(cmd="{root}/bin/yimmo-wsgi --python {py} --host 127.0.0.1 --port {port} --no-proc 1 --no-threads 2 "
                       "{tls}{module}:app", tls="--tls-cert {cert} --tls-key {key} "),
@@ -61,10 +62,13 @@ SERVERS = {
                          "--threads=2 --listen=127.0.0.1:{port} {module}:app"),
     # The uWSGI of issue 13's targets. With keep-alive each uWSGI thread stays on one
     # connection, so 2 of the 50 connections are served and the other 48 starve, and wrk
-    # reports neither errors nor timeouts for them (see "busy conns"); with --close it is
-    # uWSGI's fastest HTTP/1.1 front end.
+    # reports neither errors nor timeouts for them (see "busy conns"). uWSGI 2.0.21's
+    # http11 socket ignores a request's "Connection: close" and answers keep-alive, so wrk
+    # would reuse the connection: in the close modes it adds "Connection: close" to its
+    # responses, so wrk closes after each one, as nginx does after an upstream response.
     "uwsgi-http11": dict(cmd="uwsgi --plugin python3 --http11-socket 127.0.0.1:{port} --master --processes 1 --threads 2 "
-                             "--wsgi-file {apps}/{module}.py --callable app --disable-logging --die-on-term", stop="SIGINT",
+                             "--wsgi-file {apps}/{module}.py --callable app --disable-logging --die-on-term {close}",
+                         close="--add-header 'Connection: close'", stop="SIGINT",
                          skip={"stream": "a close-delimited body, which wrk counts as a read error"}),
     # ---- P=2: two processes, the shared harness's peer configurations
     "yimmo-p2": dict(procs=2, cmd="{root}/bin/yimmo-wsgi --python {py} --host 127.0.0.1 --port {port} --no-proc 2 "
@@ -75,8 +79,8 @@ SERVERS = {
     "gunicorn-gthread-p2": dict(procs=2, cmd="{py} -m gunicorn -w 2 -k gthread --threads 4 -b 127.0.0.1:{port} "
                                              "{tls}{module}:app", tls="--certfile {cert} --keyfile {key} "),
     "uwsgi-http11-p2": dict(procs=2, cmd="uwsgi --plugin python3 --http11-socket 127.0.0.1:{port} --master --processes 2 "
-                                         "--wsgi-file {apps}/{module}.py --callable app --disable-logging --die-on-term",
-                            stop="SIGINT", skip={"stream": "a close-delimited body, which wrk counts as a read error"}),
+                                         "--wsgi-file {apps}/{module}.py --callable app --disable-logging --die-on-term "
+                                         "{close}", close="--add-header 'Connection: close'", stop="SIGINT", skip={"stream": "a close-delimited body, which wrk counts as a read error"}),
     # ---- ceiling: Node's http module alone (hello only), what any Node front end pays
     "node-hello": dict(cmd="node {apps}/node_hello.js {port}",
                        skip={a: "a bare Node server: hello only" for a in APPS if a != "hello"}),
@@ -96,4 +100,6 @@ def skip_reason(server, app, mode):
 def command(server, app, port, mode="keepalive", cert=None, key=None):
     s = SERVERS[server]
     tls = s["tls"].format(cert=cert, key=key) if MODES[mode]["tls"] else ""
-    return s["cmd"].format(port=port, module=APPS[app]["module"], apps=APPS_DIR, py=PY, root=ROOT, tls=tls)
+    close = s.get("close", "") if MODES[mode]["close"] else ""
+    return s["cmd"].format(port=port, module=APPS[app]["module"], apps=APPS_DIR, py=PY, root=ROOT, tls=tls,
+                           close=close).rstrip()

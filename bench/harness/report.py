@@ -158,8 +158,8 @@ def markdown(meta, rows, verdicts):
               "request (peer / yimmo) is the measure. A P=2 server is never judged unsaturated."]
     lines += _targets_table("Targets of issue 5", verdicts[:n5])
     lines += ["", "## Commands", ""] + [
-        f"- {s}: `{SERVERS[s]['cmd'].format(port='{port}', module='{module}', apps='bench/apps', py=PY, root='.', tls='{tls}')}`"
-        + (f" (`{{tls}}`: `{SERVERS[s]['tls'].strip()}`)" if "tls" in SERVERS[s] else "")
+        f"- {s}: `{SERVERS[s]['cmd'].format(port='{port}', module='{module}', apps='bench/apps', py=PY, root='.', tls='{tls}', close='{close}')}`"
+        + "".join(f" (`{{{k}}}` in the {k} modes: `{SERVERS[s][k].strip()}`)" for k in ("tls", "close") if k in SERVERS[s])
         for s in meta["servers"]]
     lines += ["", "Apps: " + "; ".join(f"{a}: {APPS[a]['desc']}" for a in meta["apps"]) + "."]
     return "\n".join(lines) + "\n"

@@ -53,6 +53,10 @@ class Commands(unittest.TestCase):
         self.assertIn("--no-proc 2 --no-threads 4", command("yimmo-p2t4", "django", 8000))
         self.assertIn("django_app:app", command("yimmo", "django", 8000))
 
+    def test_uwsgi_http11_says_close_in_the_close_modes(self):
+        self.assertNotIn("Connection: close", command("uwsgi-http11", "hello", 8000, "keepalive"))
+        self.assertTrue(command("uwsgi-http11-p2", "hello", 8000, "close").endswith("--add-header 'Connection: close'"))
+
     def test_wrk_command(self):
         cmd, env = cycle.wrk_command(8000, APPS["hello"], 50, 2, 0, "keepalive")
         self.assertEqual(cmd[:3], ["taskset", "-c", "0"])
@@ -173,6 +177,44 @@ class Output(unittest.TestCase):
     def test_roles_text(self):
         self.assertEqual(report.roles_text({"host": [2, 40 * MB], "supervisor": [1, 50 * MB], "worker": [2, 100 * MB]}),
                          "supervisor 50, worker 2x 100, host 2x 40")
+
+
+class CloseCheck(unittest.TestCase):
+    """check(close=True) must refuse a server that answers "Connection: close" requests with a
+    keep-alive response (uWSGI's http11 socket does): wrk would reuse the connection."""
+
+    def serve(self, say_close):
+        import http.server
+        import threading
+
+        class Handler(http.server.BaseHTTPRequestHandler):
+            protocol_version = "HTTP/1.1"
+
+            def do_GET(self):
+                self.send_response(200)
+                self.send_header("Content-Length", "13")
+                if say_close:
+                    self.send_header("Connection", "close")
+                self.end_headers()
+                self.wfile.write(b"Hello, World!")
+
+            def log_message(self, *a):
+                pass
+
+        srv = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        threading.Thread(target=srv.serve_forever, daemon=True).start()
+        self.addCleanup(srv.server_close)
+        self.addCleanup(srv.shutdown)
+        return srv.server_address[1]
+
+    def test_keep_alive_answer_fails_the_close_check(self):
+        port = self.serve(say_close=False)
+        cycle.check(port, APPS["hello"])  # fine for keep-alive
+        with self.assertRaisesRegex(RuntimeError, "keeps the connection alive"):
+            cycle.check(port, APPS["hello"], close=True)
+
+    def test_close_answer_passes(self):
+        cycle.check(self.serve(say_close=True), APPS["hello"], close=True)
 
 
 class Cert(unittest.TestCase):
