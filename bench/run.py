@@ -2,11 +2,11 @@
 """yimmo-wsgi benchmark: the same apps under yimmo-wsgi, gunicorn (sync, gthread),
 uWSGI and waitress, loaded by wrk on loopback; see bench/README.md.
 
-  npm run bench                                   # all apps, 8 s x 2 rounds (~15 min)
+  npm run bench                                   # all apps, keep-alive, 8 s x 2 rounds (~25 min)
   npm run bench -- --quick                        # 3 servers, 2 s x 1 round (< 2 min)
   npm run bench -- --duration 8 --rounds 3 --apps hello,flask
   npm run bench -- --close --apps hello,django    # keep-alive and a new connection per request
-  npm run bench -- --issue13                      # the cells of issue 13's targets (~8 min)
+  npm run bench -- --issue13                      # the cells of issue 13's targets, 2 rounds (~12 min)
   npm run bench -- --profile --apps hello,large   # CPU profiles of yimmo -> results/profile.md
 """
 import argparse
@@ -47,7 +47,7 @@ def options():
     ap.add_argument("--rounds", type=int, default=2, help="runs per server and app, order rotated (2)")
     ap.add_argument("--conns", type=int, default=50, help="wrk connections (50)")
     ap.add_argument("--quick", action="store_true", help="yimmo, gunicorn-gthread, uwsgi; 2 s x 1 round, no waiting for a quiet machine")
-    ap.add_argument("--label", default=None, help="results/LABEL.{json,md,svg} (latest; quick with --quick)")
+    ap.add_argument("--label", default=None, help="results/LABEL.{json,md,svg} (latest; quick with --quick, issue13 with --issue13)")
     ap.add_argument("--pin-server", default=None, help="CPU for the server tree (default: 2nd allowed CPU)")
     ap.add_argument("--pin-wrk", default=None, help="CPU for wrk (default: 1st allowed CPU)")
     ap.add_argument("--pin-p2", default=None, help="CPUs for the P=2 servers' trees (default: not pinned)")
