@@ -145,6 +145,7 @@ def measure(a, opts, log, lock):
                   f"p99 {rec['p99_ms']:6.2f} ms  cpu {rec['cpu_us']:5.0f} us/req ({split})  "
                   f"rss {rec['rss_peak'] / 2**20:.0f}/{rec['rss_peak_children'] / 2**20:.0f} MB  "
                   f"[{report.roles_text(rec['rss_load_roles'])}]  "
+                  f"[cpu {', '.join(f'{k} {v:.0f}' for k, v in rec['cpu_roles_us'].items())}]  "
                   f"busy conns {rec['busy_conns']:.0f}  wrk {rec['wrk_util']:.2f}  other {rec['other_util']:.2f}  "
                   f"[{time.time() - t_start:.0f}s]", flush=True)
     return records

@@ -196,12 +196,14 @@ def run(server, app, opts, log, env_extra=None, hooks=None, node_args=None, mode
         rec["rss_after"] = sum(size for _, size in procs.rss_by_role(proc.pid).values())
         n = max(1, w["requests"])
         split = procs.cpu_split_s(cpu0, cpu1)
+        by_role = procs.cpu_split_by_role_s(cpu0, cpu1, procs.roles(proc.pid, pids))
         server_cpu = sum(split.values())
         rec.update(
             wrk=w["cmd"], requests=w["requests"], rps=w["requests"] / (w["duration_us"] / 1e6),
             p50_ms=w["lat_p50_us"] / 1000, p99_ms=w["lat_p99_us"] / 1000, mean_ms=w["lat_mean_us"] / 1000,
             errors={k[4:]: w[k] for k in WRK_ERRORS if w[k]},
             cpu_us=server_cpu * 1e6 / n, cpu_split_us={k: v * 1e6 / n for k, v in sorted(split.items())},
+            cpu_roles_us={k: v * 1e6 / n for k, v in sorted(by_role.items())},
             server_util=server_cpu / elapsed,
             wrk_util=w["wrk_cpu_s"] / elapsed,  # near 1.0: wrk, not the server, may be the limit
             other_util=max(0.0, busy1 - busy0 - server_cpu - w["wrk_cpu_s"]) / elapsed,  # anything else running

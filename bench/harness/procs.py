@@ -103,6 +103,25 @@ def classify(root, info):
     return roles
 
 
+def roles(root, pids):
+    """{pid: role} of the tree's processes now (see classify())."""
+    info = {}
+    for pid in pids:
+        st = stat(pid)
+        if st:
+            info[pid] = (st[0], kind(pid))
+    return classify(root, info)
+
+
+def cpu_split_by_role_s(before, after, role_of):
+    """CPU seconds used between two cpu_by_pid() snapshots, summed per role (pure)."""
+    split = {}
+    for pid, (_, ticks) in after.items():
+        role = role_of.get(pid, "?")
+        split[role] = split.get(role, 0.0) + (ticks - before.get(pid, (None, 0))[1]) / CLK
+    return split
+
+
 def rss_by_role(root, pids=None):
     """{role: [processes, summed RSS bytes]} of the tree now."""
     pids = tree(root) if pids is None else pids

@@ -57,6 +57,8 @@ def summarize(records, servers, apps, modes=("keepalive",), pin_server=None):
                     row["pin"] = ok[0].get("pin", old)
                     row["rps_all"] = [round(r["rps"]) for r in ok]
                     row["cpu_split_us"] = {k: _med([r["cpu_split_us"].get(k, 0.0) for r in ok]) for k in kinds}
+                    role_names = {k for r in ok for k in r.get("cpu_roles_us") or {}}
+                    row["cpu_roles_us"] = {k: _med([(r.get("cpu_roles_us") or {}).get(k, 0.0) for r in ok]) for k in role_names}
                     row["rss_idle_roles"] = _roles(ok, "rss_idle_roles")
                     row["rss_load_roles"] = _roles(ok, "rss_load_roles")
                     row["unsaturated"] = unsaturated(row)
@@ -142,13 +144,17 @@ def markdown(meta, rows, verdicts):
                 f"{r['server_util']:.2f}{' *' if r['unsaturated'] else ''} | {r['wrk_util']:.2f} | "
                 f"{r['rss_peak'] / MB:.0f} | {r['rss_peak_children'] / MB:.0f} | {r['busy_conns']:.0f} |")
     mem = [r for r in rows if r.get("runs") and r.get("rss_load_roles")]  # older records have no roles
-    lines += [] if not mem else ["", "## Memory by process kind", "",
-              "RSS in MB, summed over the processes of each kind (`2x`: two of them): idle = after startup and one "
+    lines += [] if not mem else ["", "## By process kind: CPU and memory", "",
+              "CPU = CPU time per request of each kind of process over the measured run, in us. RSS in MB, summed "
+              "over the processes of each kind (`2x`: two of them): idle = after startup and one "
               "request; load = peak during the measured run; after = the whole tree after the load (after at least "
               "the number of requests shown: the RSS target's cells are loaded until they reach it).", "",
-              "| mode | app | server | idle | load | after MB | after requests |", "|---|---|---|---|---|--:|--:|"]
+              "| mode | app | server | CPU us/req | idle RSS | load RSS | after MB | after requests |",
+              "|---|---|---|---|---|---|--:|--:|"]
     for r in mem:
-        lines.append(f"| {r['mode']} | {r['app']} | {r['server']} | {roles_text(r['rss_idle_roles'])} | "
+        cpu = ", ".join(f"{k} {v:.0f}" for k, v in sorted(
+            (r.get("cpu_roles_us") or {}).items(), key=lambda kv: ROLE_ORDER.index(kv[0]) if kv[0] in ROLE_ORDER else 99))
+        lines.append(f"| {r['mode']} | {r['app']} | {r['server']} | {cpu or '-'} | {roles_text(r['rss_idle_roles'])} | "
                      f"{roles_text(r['rss_load_roles'])} | {_f(r.get('rss_after') and r['rss_after'] / MB, '.0f')} | "
                      f"{r.get('requests_served') or '-'} |")
     n5 = len(T.ISSUE5)

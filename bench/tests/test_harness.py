@@ -23,7 +23,8 @@ def rec(server, app, mode, rps, cpu_us, util=1.0, pin="1", **kw):
              rss_peak=100 * MB, rss_peak_children=60 * MB, pss_after=90 * MB, rss_after=100 * MB,
              requests_served=20000, cpu_split_us={"node": cpu_us * 0.7, "python": cpu_us * 0.3},
              rss_idle_roles={"supervisor": [1, 50 * MB], "worker": [1, 45 * MB]},
-             rss_load_roles={"supervisor": [1, 51 * MB], "worker": [1, 50 * MB]})
+             rss_load_roles={"supervisor": [1, 51 * MB], "worker": [1, 50 * MB]},
+             cpu_roles_us={"supervisor": cpu_us * 0.1, "worker": cpu_us * 0.9})
     r.update(kw)
     return r
 
@@ -38,6 +39,12 @@ class Classify(unittest.TestCase):
                          {10: "master", 11: "worker", 12: "worker"})
         self.assertEqual(procs.classify(20, {20: (1, "python")}), {20: "server"})
         self.assertEqual(procs.classify(30, {30: (1, "uwsgi-core"), 31: (30, "uwsgi-core")}), {30: "master", 31: "worker"})
+
+    def test_cpu_by_role(self):
+        before = {1: ("node", 100), 2: ("node", 1000)}
+        after = {1: ("node", 100 + procs.CLK), 2: ("node", 1000 + 3 * procs.CLK), 3: ("python", 2 * procs.CLK)}
+        self.assertEqual(procs.cpu_split_by_role_s(before, after, {1: "supervisor", 2: "worker", 3: "host"}),
+                         {"supervisor": 1.0, "worker": 3.0, "host": 2.0})
 
     def test_processes_outside_the_tree_are_ignored(self):
         self.assertEqual(procs.classify(1, {1: (0, "node"), 7: (99, "python")}), {1: "server"})
@@ -166,6 +173,7 @@ class Output(unittest.TestCase):
         self.assertIn("| close hello: yimmo / gunicorn-gthread | >= 2.5x | 2.40 | req/s | 2.40 | 2.50 | missed by 4% |", md)
         self.assertIn("| keepalive hello: yimmo / gunicorn-gthread | >= 7.0x | 5.00 |", md)
         self.assertIn("supervisor 51, worker 50", md)
+        self.assertIn("| keepalive | hello | yimmo | supervisor 2, worker 18 |", md)
         self.assertIn("n/a: no TLS in this configuration", md)
         svg = chart(rows, meta["apps"], meta["servers"], MACHINE, meta["modes"])
         root = ET.fromstring(svg)
