@@ -178,6 +178,14 @@ export const SETTINGS = [
       'host is recycled.',
   },
   {
+    key: 'sendTimeoutMs', type: 'seconds', flag: 'send-timeout', env: 'YIMMO_WSGI_SEND_TIMEOUT',
+    yaml: 'wsgi.send_timeout', meta: 'SECONDS', default: 60, max: DAY_S, zeroAllowed: false,
+    doc: 'Longest a client may take no response bytes while some wait for it',
+    details: 'When it passes the connection is dropped and the application is told to stop, so a client that ' +
+      'stops reading never holds an application thread. It also bounds a direct write (a large body the Python ' +
+      'host writes to the client itself).',
+  },
+  {
     key: 'gracefulTimeoutMs', type: 'seconds', flag: 'graceful-timeout', env: 'YIMMO_WSGI_GRACEFUL_TIMEOUT',
     yaml: 'wsgi.graceful_timeout', meta: 'SECONDS', default: 30, max: DAY_S, zeroAllowed: true,
     zero: 'stop at once',

@@ -20,6 +20,7 @@ export interface WorkerConfig {
   readonly headerTimeoutMs: number;
   readonly bodyTimeoutMs: number;
   readonly requestTimeoutMs: number;
+  readonly sendTimeoutMs: number;
   readonly gracefulTimeoutMs: number;
   readonly maxConnections: number;
   /**

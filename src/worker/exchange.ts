@@ -37,8 +37,8 @@ export class BridgeExchange implements Exchange, StreamHandler {
   private file: fs.ReadStream | undefined;
   /** The request body failed (client gone, malformed, too slow): an app error after it is the client's doing. */
   private bodyFailed = false;
-  /** The host writes the response body to the client socket itself (DIRECT_GO sent, no END yet). */
-  private hostWriting = false;
+  /** The host writes (or is about to write) the response body to the client socket itself (DIRECT, no END yet). */
+  private direct = false;
 
   constructor(
     private readonly connection: Connection,
@@ -55,6 +55,10 @@ export class BridgeExchange implements Exchange, StreamHandler {
   }
 
   // ---- from the connection -------------------------------------------------
+
+  get hostWriting(): boolean {
+    return this.direct;
+  }
 
   onBody(data: Buffer): boolean {
     if (this.hostDone) return true; // the application is done: the rest is discarded
@@ -84,21 +88,17 @@ export class BridgeExchange implements Exchange, StreamHandler {
     if (this.file?.isPaused()) this.file.resume();
   }
 
+  /** The request timeout passed while the connection waited on the application (never on the client). */
   onTimeout(): void {
-    // During a direct write the host enforces the stall limit itself.
-    if (this.hostWriting) return this.connection.waitForApp();
-    const writer = this.connection.writer;
-    if (writer !== undefined && writer.started && this.connection.socket.writableNeedDrain) {
-      // Waiting on the client, not the application: drop this connection only.
-      log.info(`${this.head.method} ${this.head.target}: client stopped reading; closing`);
-      this.detach();
-      return this.connection.abort();
-    }
     log.error(`${WORKER_ERRORS.YW_REQUEST_TIMEOUT.code}: ${this.head.method} ${this.head.target}: ${WORKER_ERRORS.YW_REQUEST_TIMEOUT.message}`);
-    if (!this.hostDone) this.onTimeoutRecycle(this.host, this.stream);
+    if (!this.hostDone) {
+      // CANCEL first: the app's thread stops at its next chance and the
+      // iterable's close() runs (PEP 3333) before the host is retired.
+      this.cancel();
+      this.onTimeoutRecycle(this.host, this.stream);
+    }
     this.detach();
-    if (writer === undefined || !writer.started) this.connection.fail(504, true);
-    else this.connection.abort();
+    this.connection.fail(504, true, 'app-timeout'); // or a cut response, if it had begun
   }
 
   // ---- from the host -------------------------------------------------------
@@ -138,7 +138,7 @@ export class BridgeExchange implements Exchange, StreamHandler {
     if (this.detached) return;
     log.error(`${WORKER_ERRORS.YW_HOST_GONE.code}: ${this.head.method} ${this.head.target}: ${WORKER_ERRORS.YW_HOST_GONE.message}`);
     this.detach();
-    this.connection.fail(502, true);
+    this.connection.fail(502, true, 'host-gone');
   }
 
   private onHead(payload: Buffer, complete: boolean): void {
@@ -172,8 +172,8 @@ export class BridgeExchange implements Exchange, StreamHandler {
     if (writer === undefined) return;
     const head = writer.directHead(direct.head, direct.length);
     if (typeof head === 'string') return this.badHead(head, true);
+    this.direct = true;
     this.connection.appProgress();
-    this.hostWriting = true;
     const socket = this.connection.socket;
     const go = (): void => {
       if (this.detached || this.hostDone) return;
@@ -187,9 +187,13 @@ export class BridgeExchange implements Exchange, StreamHandler {
       const id = this.host.handOver(socket, failed);
       if (id === undefined) return failed(new Error('not a plain TCP socket'));
       this.host.send(encodeDirectGoFrame(this.stream, id, head));
+      this.connection.stateChanged(); // now the host writes: its stall limit bounds the wait
     };
     // The host's bytes must follow everything we wrote before (an earlier
     // pipelined response still queued): a write callback fires in order.
+    // Meanwhile the connection waits on the client reading, bounded by the
+    // send timeout; past it the connection is dropped and the host told
+    // (CANCEL, from onClientGone), which frees the app's thread.
     if (socket.writableLength === 0) go();
     else socket.write(EMPTY, go);
   }
@@ -198,8 +202,9 @@ export class BridgeExchange implements Exchange, StreamHandler {
     if (this.detached) return;
     const writer = this.connection.writer;
     if (writer === undefined) return;
+    const room = writer.data(payload);
     this.connection.appProgress();
-    this.credit(payload.length, writer.data(payload));
+    this.credit(payload.length, room);
   }
 
   /** Owes the host `bytes` of response allowance: paid now if the socket has room, else after 'drain'. */
@@ -261,7 +266,7 @@ export class BridgeExchange implements Exchange, StreamHandler {
   private endStream(): void {
     if (this.hostDone) return;
     this.hostDone = true;
-    this.hostWriting = false;
+    this.direct = false;
     this.host.closeStream(this.stream);
   }
 

@@ -67,8 +67,10 @@ export class HostKeeper {
    * a fresh host, and end the old one once its other requests are done.
    */
   recycle(host: Host, stream: number): void {
+    // The stream stays open: the retiring host ends once the stuck request
+    // (cancelled by the exchange) sends its last frame, its iterable closed,
+    // or after the grace time.
     host.send(encodeFrame(FrameType.DUMP_STACK, stream));
-    host.closeStream(stream);
     if (this.current !== host || this.stopping) return;
     this.current = undefined;
     this.retire(host);

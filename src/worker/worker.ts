@@ -4,7 +4,7 @@
 import * as fs from 'node:fs';
 import * as net from 'node:net';
 import * as tls from 'node:tls';
-import { Connection, type ConnectionEvents, type ConnectionOptions } from '../http/connection';
+import { Connection, type ConnectionEvents, type ConnectionOptions, type ExchangeEnd } from '../http/connection';
 import { cannedResponse } from '../http/canned';
 import type { RequestHead } from '../http/request-head';
 import { HostStartError } from '../bridge/host';
@@ -15,6 +15,12 @@ import { HostKeeper } from './host-keeper';
 import { EXIT, type FromWorker, type WorkerConfig } from '../ipc/contract';
 
 export const SERVER_NAME = 'yimmo-wsgi';
+/** The client-side deadlines whose end is worth a line of its own (the app's are logged where they happen). */
+const CLIENT_ERRORS: Partial<Record<ExchangeEnd, { code: string; message: string }>> = {
+  'head-timeout': WORKER_ERRORS.YW_HEADER_TIMEOUT,
+  'body-timeout': WORKER_ERRORS.YW_BODY_TIMEOUT,
+  'send-timeout': WORKER_ERRORS.YW_SEND_TIMEOUT,
+};
 const REQUEST_WINDOW = 64 * 1024;
 const RESPONSE_WINDOW = 1024 * 1024;
 const SWEEP_MS = 250;
@@ -43,9 +49,9 @@ export class Worker {
         logLevel: config.logLevel,
         requestWindow: REQUEST_WINDOW,
         responseWindow: RESPONSE_WINDOW,
-        // A direct write gives up on a client that accepts nothing for as
-        // long as the request timeout allows an application (0: never).
-        directTimeoutMs: config.requestTimeoutMs,
+        // A direct write gives up on a client that accepts nothing for the
+        // send timeout: the host owns that wait (src/http/deadlines.ts).
+        directTimeoutMs: config.sendTimeoutMs,
       },
       config.gracefulTimeoutMs,
       () => this.startWaiting(),
@@ -56,6 +62,7 @@ export class Worker {
       headerTimeoutMs: config.headerTimeoutMs,
       bodyTimeoutMs: config.bodyTimeoutMs,
       requestTimeoutMs: config.requestTimeoutMs,
+      sendTimeoutMs: config.sendTimeoutMs,
       serverName: SERVER_NAME,
     };
   }
@@ -150,10 +157,17 @@ export class Worker {
   }
 
   private readonly events: ConnectionEvents = {
-    exchangeDone: (connection, head, writer, durationMs) => {
+    exchangeDone: (connection, record) => {
       if (!enabled('INFO')) return;
-      const target = head.target.length > 200 ? head.target.slice(0, 200) + '...' : head.target;
-      log.info(`${connection.socket.remoteAddress ?? '-'} "${head.method} ${target} HTTP/1.${head.minorVersion}" ${writer.status} ${writer.bodyBytes} ${durationMs}ms`);
+      const client = CLIENT_ERRORS[record.end];
+      if (client !== undefined) log.info(`${connection.remoteAddress} ${client.code}: ${client.message}`);
+      const head = record.head;
+      let request = '-'; // no complete head (a header timeout, a malformed request)
+      if (head !== undefined) {
+        const target = head.target.length > 200 ? head.target.slice(0, 200) + '...' : head.target;
+        request = `${head.method} ${target} HTTP/1.${head.minorVersion}`;
+      }
+      log.info(`${connection.remoteAddress} "${request}" ${record.status} ${record.bodyBytes} ${record.durationMs}ms`);
     },
     rejected: (connection, error) => {
       const known = (HTTP_ERRORS as Record<string, { message: string }>)[error.code];
@@ -168,9 +182,7 @@ export class Worker {
 
   private readonly sweep = (): void => {
     const now = Date.now();
-    for (const connection of this.connections) {
-      if (connection.deadlineKind !== 'none' && now > connection.deadline) connection.timeout();
-    }
+    for (const connection of this.connections) connection.check(now);
   };
 
   /** Graceful stop: no new connections, idle ones closed now, busy ones after their response. */
