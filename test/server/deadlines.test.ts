@@ -56,7 +56,12 @@ describe('a client that stops reading (--send-timeout 1, one app thread)', () =>
   });
 
   test('a pipelined stream and a direct write to a client that never reads are cut by the send timeout and free the app thread', async () => {
-    const stalled = stalledClient(server.port, get('/download?mb=4') + get('/whole?kb=256'), 6);
+    // 3 MiB: more than loopback's socket buffers take (about 2.7 MB with a
+    // 4 KiB receive buffer, measured), less than that plus the 1 MiB response
+    // window Node may hold. So the stream completes, Node still holds its tail,
+    // and the direct write of the second response waits for the client
+    // before DIRECT_GO (the host's thread waiting on it).
+    const stalled = stalledClient(server.port, get('/download?mb=3') + get('/whole?kb=256'), 6);
     await sleep(500);
     // The only app thread is busy with the stalled client; once the send
     // timeout cuts it (1 s + the 250 ms sweep), this request is served.
@@ -68,6 +73,7 @@ describe('a client that stops reading (--send-timeout 1, one app thread)', () =>
     assert.equal(await stalled, 'closed');
     assert.doesNotMatch(server.output(), /YW_REQUEST_TIMEOUT/, 'the host was recycled for a client that did not read');
     assert.match(server.output(), /YW_SEND_TIMEOUT: client took no response bytes in time/);
+    assert.match(server.output(), /"GET \/whole\?kb=256 HTTP\/1.1" 200 0 /, 'the direct write was not the one cut');
     // The host is the same and still serves.
     for (let i = 0; i < 3; i++) assert.equal((await timed(server.port, get('/fast'), 3000)).response.status, 200);
   });
