@@ -1,20 +1,22 @@
 // One request/response pair carried over one host stream: the only place
 // where the HTTP side (Connection, ResponseWriter) meets the bridge (Host).
-import * as fs from 'node:fs';
+// This file is the exchange itself: frames, windows and credit, timeouts.
+// The direct hand-over is in exchange-direct.ts, file sending in
+// exchange-file.ts.
 import type { Connection, Exchange } from '../http/connection';
 import type { RequestHead } from '../http/request-head';
 import type { Host, StreamHandler } from '../bridge/host';
 import {
-  FrameType, decodeDirectPayload, decodeFilePayload, decodeResponsePayload, encodeDirectGoFrame, encodeFrame, encodeTextFrame, encodeU32Frame,
+  FrameType, decodeDirectPayload, decodeFilePayload, decodeResponsePayload, encodeFrame, encodeTextFrame, encodeU32Frame,
   frameHeader,
   type DirectRequest,
 } from '../bridge/protocol';
 import { log } from '../log/logger';
 import { WORKER_ERRORS } from '../errors';
 import { requestPayload, type ConnectionFacts } from './environ';
+import { handOverForDirect } from './exchange-direct';
+import { sendFile, type FileSend } from './exchange-file';
 
-const FILE_CHUNK = 256 * 1024;
-const EMPTY = Buffer.alloc(0);
 // Response allowance goes back to the host in batches of at least this much:
 // one CREDIT per 64 KiB, not one per chunk. It cannot stall the host: a host
 // that waits for credit has its whole window (1 MiB) owed to it.
@@ -34,7 +36,7 @@ export class BridgeExchange implements Exchange, StreamHandler {
   private hostDone = false;
   /** The connection no longer waits for us (finished, failed, or gone). */
   private detached = false;
-  private file: fs.ReadStream | undefined;
+  private file: FileSend | undefined;
   /** The request body failed (client gone, malformed, too slow): an app error after it is the client's doing. */
   private bodyFailed = false;
   /** The host writes the response body to the client socket itself (DIRECT_GO sent, no END yet). */
@@ -81,7 +83,7 @@ export class BridgeExchange implements Exchange, StreamHandler {
 
   onDrain(): void {
     this.grantCredit();
-    if (this.file?.isPaused()) this.file.resume();
+    this.file?.resume();
   }
 
   onTimeout(): void {
@@ -174,24 +176,16 @@ export class BridgeExchange implements Exchange, StreamHandler {
     if (typeof head === 'string') return this.badHead(head, true);
     this.connection.appProgress();
     this.hostWriting = true;
-    const socket = this.connection.socket;
-    const go = (): void => {
-      if (this.detached || this.hostDone) return;
-      const failed = (error: Error): void => {
+    handOverForDirect(this.connection.socket, this.host, this.stream, head, {
+      stillWanted: () => !this.detached && !this.hostDone,
+      failed: (error) => {
         if (this.detached) return;
         log.error(`cannot hand the client socket to the python host: ${error.message}`);
         this.cancel();
         this.detach();
         this.connection.abort();
-      };
-      const id = this.host.handOver(socket, failed);
-      if (id === undefined) return failed(new Error('not a plain TCP socket'));
-      this.host.send(encodeDirectGoFrame(this.stream, id, head));
-    };
-    // The host's bytes must follow everything we wrote before (an earlier
-    // pipelined response still queued): a write callback fires in order.
-    if (socket.writableLength === 0) go();
-    else socket.write(EMPTY, go);
+      },
+    });
   }
 
   private onData(payload: Buffer): void {
@@ -229,32 +223,15 @@ export class BridgeExchange implements Exchange, StreamHandler {
 
   /** wsgi.file_wrapper: Node reads the file itself and answers FILE_DONE. */
   private sendFile(payload: Buffer): void {
-    const request = decodeFilePayload(payload);
     const done = (ok: boolean): void => {
       this.file = undefined;
       if (!this.hostDone) this.host.send(encodeFrame(FrameType.FILE_DONE, this.stream, Buffer.from([ok ? 1 : 0])));
     };
     if (this.detached) return done(false);
-    const options: { start: number; end?: number; highWaterMark: number } = { start: request.offset, highWaterMark: FILE_CHUNK };
-    if (request.count !== undefined) {
-      if (request.count === 0) return done(true);
-      options.end = request.offset + request.count - 1;
-    }
-    const file = fs.createReadStream(request.path, options);
-    this.file = file;
-    file.on('data', (chunk) => {
-      const writer = this.connection.writer;
-      if (this.detached || writer === undefined) return void file.destroy();
-      this.connection.appProgress();
-      if (!writer.data(chunk as Buffer)) file.pause();
-    });
-    file.on('end', () => done(true));
-    file.on('error', (err) => {
-      log.error(`cannot send file ${request.path}: ${err.message}`);
-      done(false);
-    });
-    file.on('close', () => {
-      if (this.file === file) done(false);
+    this.file = sendFile(decodeFilePayload(payload), {
+      writer: () => (this.detached ? undefined : this.connection.writer),
+      progress: () => this.connection.appProgress(),
+      done,
     });
   }
 
