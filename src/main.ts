@@ -34,6 +34,7 @@ export function workerConfig(config: Config): WorkerConfig {
     headerTimeoutMs: config.headerTimeoutMs,
     bodyTimeoutMs: config.bodyTimeoutMs,
     requestTimeoutMs: config.requestTimeoutMs,
+    hostStartTimeoutMs: config.hostStartTimeoutMs,
     gracefulTimeoutMs: config.gracefulTimeoutMs,
     maxConnections: config.maxConnections,
     listen: config.processes === 1,

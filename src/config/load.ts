@@ -37,6 +37,7 @@ export interface Config {
   readonly bodyTimeoutMs: number;
   /** 0 = off. */
   readonly requestTimeoutMs: number;
+  readonly hostStartTimeoutMs: number;
   /** 0 = stop at once. */
   readonly gracefulTimeoutMs: number;
   /** Both set (TLS on) or both null. */
@@ -163,6 +164,7 @@ export function resolveInvocation(argv: readonly string[], env: Env): Invocation
     headerTimeoutMs: num('headerTimeoutMs'),
     bodyTimeoutMs: num('bodyTimeoutMs'),
     requestTimeoutMs: num('requestTimeoutMs'),
+    hostStartTimeoutMs: num('hostStartTimeoutMs'),
     gracefulTimeoutMs: num('gracefulTimeoutMs'),
     tlsCertPath: cert,
     tlsKeyPath: key,

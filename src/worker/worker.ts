@@ -46,9 +46,11 @@ export class Worker {
         // A direct write gives up on a client that accepts nothing for as
         // long as the request timeout allows an application (0: never).
         directTimeoutMs: config.requestTimeoutMs,
+        startTimeoutMs: config.hostStartTimeoutMs,
       },
       config.gracefulTimeoutMs,
       () => this.startWaiting(),
+      (reason, attempt) => this.report({ type: 'host-failed', reason, attempt }),
     );
     this.connectionOptions = {
       limits: config.limits,
