@@ -7,7 +7,7 @@ import type { Connection, Exchange } from '../http/connection';
 import type { RequestHead } from '../http/request-head';
 import type { Host, StreamHandler } from '../bridge/host';
 import {
-  FrameType, decodeDirectPayload, decodeFilePayload, decodeResponsePayload, encodeFrame, encodeTextFrame, encodeU32Frame,
+  FrameType, MAX_PAYLOAD, decodeDirectPayload, decodeFilePayload, decodeResponsePayload, encodeFrame, encodeTextFrame, encodeU32Frame,
   frameHeader,
   type DirectRequest,
 } from '../bridge/protocol';
@@ -51,9 +51,26 @@ export class BridgeExchange implements Exchange, StreamHandler {
     private readonly onTimeoutRecycle: (host: Host, stream: number) => void,
   ) {
     this.window = options.requestWindow;
-    this.stream = host.openStream(this);
     const direct = facts.scheme === 'http' && host.info.direct;
-    host.send(encodeTextFrame(FrameType.REQUEST, this.stream, requestPayload(head, facts, direct)));
+    const payload = requestPayload(head, facts, direct);
+    if (payload.length > MAX_PAYLOAD) {
+      // Legal settings (--max-header-size up to 16M, plus the request line)
+      // allow a head larger than a frame; sent, it would make the host drop
+      // the bridge and every request on it. It never crosses: 431, this
+      // request only (no stream was opened, so nothing is owed to the host).
+      this.stream = 0;
+      this.hostDone = true;
+      log.info(`${head.method} ${head.target.slice(0, 100)}: request head of ${payload.length} bytes is too large for the bridge (16 MiB); answering 431`);
+      // The factory must not end the exchange synchronously (ExchangeFactory).
+      queueMicrotask(() => {
+        if (this.detached) return;
+        this.detached = true;
+        connection.fail(431, true);
+      });
+      return;
+    }
+    this.stream = host.openStream(this);
+    host.send(encodeTextFrame(FrameType.REQUEST, this.stream, payload));
   }
 
   // ---- from the connection -------------------------------------------------
