@@ -51,6 +51,7 @@ export const WORKER_ERRORS = registry({
   YW_HOST_GONE: 'python host exited while handling the request',
   YW_APP_ERROR: 'application raised an exception',
   YW_OVERLOADED: 'too many connections',
+  YW_HOST_START: 'a replacement python host did not start (app load failed or timed out); retrying',
 });
 
 /** Startup and configuration: each ends the server with a non-zero exit. */

@@ -35,6 +35,7 @@ export function workerConfig(config: Config): WorkerConfig {
     bodyTimeoutMs: config.bodyTimeoutMs,
     requestTimeoutMs: config.requestTimeoutMs,
     sendTimeoutMs: config.sendTimeoutMs,
+    hostStartTimeoutMs: config.hostStartTimeoutMs,
     gracefulTimeoutMs: config.gracefulTimeoutMs,
     maxConnections: config.maxConnections,
     listen: config.processes === 1,

@@ -12,6 +12,11 @@ PROTOCOL_VERSION = 1
 
 # docs/protocol.md "Frame layout": a larger length means the socket is broken.
 MAX_PAYLOAD = 16 * 1024 * 1024
+# The largest response head (status and header fields) the host frames. A
+# HEAD frame carries the head and up to a response window of body, so the
+# head must leave room for the window (capped at MAX_WINDOW) in one frame.
+MAX_HEAD = 8 * 1024 * 1024
+MAX_WINDOW = 4 * 1024 * 1024
 
 HEADER = struct.Struct(">IBI")
 HEADER_SIZE = HEADER.size  # 9

@@ -11,7 +11,8 @@ from . import log
 from .file_wrapper import FileWrapper
 from .handoff import sendfile_direct, write_direct
 from .protocol import (
-    ABORT, DATA, END, FILE, HEAD, HEAD_END, HEAD_HEADER, HEADER, U64_PAIR, decode_direct_go, encode_direct_frame,
+    ABORT, DATA, END, FILE, HEAD, HEAD_END, HEAD_HEADER, HEADER, MAX_HEAD, U64_PAIR, decode_direct_go,
+    encode_direct_frame,
 )
 from .validate import check_headers
 
@@ -78,7 +79,14 @@ class Response(object):
         # Validate now, so the error is raised into the application where it
         # made the mistake ("Servers should check for errors in the headers at
         # the time start_response is called").
-        self.head, self.cl = check_headers(status, headers)
+        head, cl = check_headers(status, headers)
+        if len(head) > MAX_HEAD:
+            # Framed, it would break the bridge (docs/protocol.md "Frame
+            # layout") and with it every request on this host; refused
+            # here, only this response fails (500 unless the app recovers).
+            raise ValueError("response head of %d bytes exceeds the %d MiB the server can pass on"
+                             % (len(head), MAX_HEAD >> 20))
+        self.head, self.cl = head, cl
         return self.write
 
     def write(self, data):

@@ -20,6 +20,8 @@ export interface HostOptions {
   readonly responseWindow: number;
   /** How long a direct write waits for a client that accepts nothing; 0 = no limit. */
   readonly directTimeoutMs: number;
+  /** How long the host may take to load the app and send HELLO before it is killed. */
+  readonly startTimeoutMs: number;
 }
 
 export interface HostInfo {
@@ -43,7 +45,11 @@ function isPassable(handle: unknown): boolean {
   return name === 'TCP' || name === 'Pipe';
 }
 
-/** Why a host could not start: the app failed to load, or Python could not run. */
+/**
+ * Why a host could not start: the app failed to load or did not finish
+ * loading in time (`appLoad`: restarting the server cannot help), or Python
+ * could not run.
+ */
 export class HostStartError extends Error {
   constructor(message: string, readonly appLoad: boolean) {
     super(message);
@@ -90,9 +96,16 @@ export class Host {
     return new Promise((resolve, reject) => {
       const decoder = new FrameDecoder();
       let settled = false;
+      // An import that waits forever (a database down at import) must not
+      // leave the worker without a host and without a word: the wait is bounded.
+      const timer = setTimeout(() => {
+        const seconds = options.startTimeoutMs / 1000;
+        fail(new HostStartError(`the application did not finish loading within ${seconds} s (--host-start-timeout); is its import waiting for something?`, true));
+      }, options.startTimeoutMs);
       const fail = (error: HostStartError): void => {
         if (settled) return;
         settled = true;
+        clearTimeout(timer);
         socket.destroy();
         child.kill('SIGKILL');
         reject(error);
@@ -112,6 +125,7 @@ export class Host {
               return fail(new HostStartError(`python host speaks protocol ${String(hello['protocol'])}, expected ${PROTOCOL_VERSION}`, false));
             }
             settled = true;
+            clearTimeout(timer);
             socket.off('data', onData);
             child.removeAllListeners('exit');
             child.removeAllListeners('error');

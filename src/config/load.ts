@@ -38,6 +38,7 @@ export interface Config {
   /** 0 = off. */
   readonly requestTimeoutMs: number;
   readonly sendTimeoutMs: number;
+  readonly hostStartTimeoutMs: number;
   /** 0 = stop at once. */
   readonly gracefulTimeoutMs: number;
   /** Both set (TLS on) or both null. */
@@ -165,6 +166,7 @@ export function resolveInvocation(argv: readonly string[], env: Env): Invocation
     bodyTimeoutMs: num('bodyTimeoutMs'),
     requestTimeoutMs: num('requestTimeoutMs'),
     sendTimeoutMs: num('sendTimeoutMs'),
+    hostStartTimeoutMs: num('hostStartTimeoutMs'),
     gracefulTimeoutMs: num('gracefulTimeoutMs'),
     tlsCertPath: cert,
     tlsKeyPath: key,

@@ -186,6 +186,15 @@ export const SETTINGS = [
       'host writes to the client itself).',
   },
   {
+    key: 'hostStartTimeoutMs', type: 'seconds', flag: 'host-start-timeout', env: 'YIMMO_WSGI_HOST_START_TIMEOUT',
+    yaml: 'wsgi.host_start_timeout', meta: 'SECONDS', default: 60, max: DAY_S, zeroAllowed: false,
+    doc: 'Longest a Python host may take to import the app and say it is ready',
+    details: 'A host that has not finished starting by then is killed. At server start this ends the server like ' +
+      'a failed import (exit 3); a replacement host (after a crash or a request timeout) is retried with ' +
+      'backoff (0.1 s doubling up to 10 s), each failed attempt logged and reported to the supervisor. ' +
+      'Generous by default: a large Django project can take many seconds to import.',
+  },
+  {
     key: 'gracefulTimeoutMs', type: 'seconds', flag: 'graceful-timeout', env: 'YIMMO_WSGI_GRACEFUL_TIMEOUT',
     yaml: 'wsgi.graceful_timeout', meta: 'SECONDS', default: 30, max: DAY_S, zeroAllowed: true,
     zero: 'stop at once',

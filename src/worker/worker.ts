@@ -52,9 +52,11 @@ export class Worker {
         // A direct write gives up on a client that accepts nothing for the
         // send timeout: the host owns that wait (src/http/deadlines.ts).
         directTimeoutMs: config.sendTimeoutMs,
+        startTimeoutMs: config.hostStartTimeoutMs,
       },
       config.gracefulTimeoutMs,
       () => this.startWaiting(),
+      (reason, attempt) => this.report({ type: 'host-failed', reason, attempt }),
     );
     this.connectionOptions = {
       limits: config.limits,
