@@ -104,6 +104,8 @@ export class Connection {
   private bodyFlowing = false;
   private bodyDone = true;
   private bodySinceProgress = 0;
+  /** Body bytes of the request in progress handed to its exchange. */
+  private bodyDelivered = 0;
   private continueSent = false;
   private discarded = 0;
   /** When the request in progress began (0: none is; its exchangeDone is owed). */
@@ -255,6 +257,7 @@ export class Connection {
             if ((this.discarded += event.data.length) > DISCARD_LIMIT) return this.close();
             break;
           }
+          this.bodyDelivered += event.data.length;
           this.bodySinceProgress += event.data.length;
           if (this.bodySinceProgress >= BODY_PROGRESS) {
             this.bodySinceProgress = 0;
@@ -299,23 +302,30 @@ export class Connection {
 
   private begin(head: RequestHead): void {
     this.head = head;
-    this.startedAt = Date.now();
+    if (this.startedAt === 0) this.startedAt = Date.now(); // a pipelined request, parsed from our buffer
     this.writer = new ResponseWriter(this.socket, head, this.options.serverName, this.mustClose);
     this.continueSent = false;
     this.bodyDone = head.bodyKind === 'none';
     this.bodyFlowing = false;
     this.bodySinceProgress = 0;
+    this.bodyDelivered = 0;
     this.startWaiting();
   }
 
   /**
    * Decided when a response head is written, so the head can say it
    * (RFC 9110 10.1.1, RFC 9112 9.6): a draining worker closes; so does a
-   * response that leaves before the application read a body the client was
-   * to confirm, since the client may or may not send it.
+   * response that leaves before the application read the whole body when
+   * the client was to confirm it (it may or may not send it), or when what
+   * is left is more than we drop to keep a connection (or of unknown size).
    */
-  private readonly mustClose = (): boolean =>
-    this.closeAfterResponse || (!this.bodyDone && this.head?.expectContinue === true && !this.continueSent);
+  private readonly mustClose = (): boolean => {
+    if (this.closeAfterResponse) return true;
+    const head = this.head;
+    if (this.bodyDone || head === undefined) return false;
+    if (head.expectContinue && !this.continueSent) return true;
+    return head.bodyKind === 'chunked' || head.contentLength - this.bodyDelivered > DISCARD_LIMIT;
+  };
 
   /** Starts the exchange for the parsed head, or keeps waiting for a host. */
   startWaiting(): void {

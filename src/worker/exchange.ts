@@ -65,7 +65,7 @@ export class BridgeExchange implements Exchange, StreamHandler {
       queueMicrotask(() => {
         if (this.detached) return;
         this.detached = true;
-        connection.fail(431, true);
+        connection.fail(431, true, 'rejected');
       });
       return;
     }

@@ -70,6 +70,19 @@ describe('pipelining', () => {
     }
   });
 
+  test('a response sent while more of the body is unread than the server drops to keep a connection says Connection: close', async () => {
+    const client = await Client.connect(server.port);
+    try {
+      client.write('POST /fast HTTP/1.1\r\nHost: x\r\nContent-Length: 1048576\r\n\r\n' + 'a'.repeat(10));
+      const first = await client.response({ timeoutMs: 5000 });
+      assert.equal(first.status, 200);
+      assert.equal(first.header('connection'), 'close');
+      assert.ok(await client.closed(5000));
+    } finally {
+      client.close();
+    }
+  });
+
   test('a response to a body the app never read is followed by the next pipelined request when no confirmation was asked', async () => {
     const client = await Client.connect(server.port);
     try {
