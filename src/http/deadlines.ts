@@ -62,8 +62,10 @@ export interface DeadlineSettings {
   readonly idleTimeoutMs: number;
   readonly headerTimeoutMs: number;
   readonly bodyTimeoutMs: number;
-  /** 0: the application (and a host start) may take forever. */
+  /** 0: the application may take forever. */
   readonly requestTimeoutMs: number;
+  /** How long a host may take to start: bounds the wait for one when the request timeout is off. */
+  readonly hostStartTimeoutMs: number;
   readonly sendTimeoutMs: number;
   readonly lingerMs: number;
 }
@@ -78,8 +80,9 @@ export function boundOf(wait: Wait, s: DeadlineSettings): number {
     case 'body':
       return s.bodyTimeoutMs;
     case 'app':
-    case 'host':
       return s.requestTimeoutMs;
+    case 'host':
+      return s.requestTimeoutMs > 0 ? s.requestTimeoutMs : s.hostStartTimeoutMs;
     case 'send':
       return s.sendTimeoutMs;
     case 'linger':

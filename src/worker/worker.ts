@@ -65,6 +65,7 @@ export class Worker {
       bodyTimeoutMs: config.bodyTimeoutMs,
       requestTimeoutMs: config.requestTimeoutMs,
       sendTimeoutMs: config.sendTimeoutMs,
+      hostStartTimeoutMs: config.hostStartTimeoutMs,
       serverName: SERVER_NAME,
     };
   }

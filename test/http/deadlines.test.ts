@@ -11,7 +11,7 @@ const IDLE: WaitState = {
 const at = (over: Partial<WaitState>): WaitState => ({ ...IDLE, ...over });
 
 const SETTINGS: DeadlineSettings = {
-  idleTimeoutMs: 1, headerTimeoutMs: 2, bodyTimeoutMs: 3, requestTimeoutMs: 4, sendTimeoutMs: 5, lingerMs: 6,
+  idleTimeoutMs: 1, headerTimeoutMs: 2, bodyTimeoutMs: 3, requestTimeoutMs: 4, sendTimeoutMs: 5, lingerMs: 6, hostStartTimeoutMs: 7,
 };
 
 test('a connection with nothing in progress waits on the client for its next request', () => {
@@ -53,6 +53,7 @@ test('each wait has its own setting as its one bound', () => {
     [1, 2, 3, 4, 4, 5, 6, 0],
   );
   assert.equal(boundOf('app', { ...SETTINGS, requestTimeoutMs: 0 }), 0, 'request timeout off: the app may take forever');
+  assert.equal(boundOf('host', { ...SETTINGS, requestTimeoutMs: 0 }), 7, 'but a request never waits forever for a host');
 });
 
 test('progress re-arms only the wait it belongs to', () => {
