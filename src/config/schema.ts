@@ -182,8 +182,9 @@ export const SETTINGS = [
     yaml: 'wsgi.send_timeout', meta: 'SECONDS', default: 60, max: DAY_S, zeroAllowed: false,
     doc: 'Longest a client may take no response bytes while some wait for it',
     details: 'When it passes the connection is dropped and the application is told to stop, so a client that ' +
-      'stops reading never holds an application thread. It also bounds a direct write (a large body the Python ' +
-      'host writes to the client itself).',
+      'stops reading never holds an application thread (also while a large body waits to be written by the ' +
+      'Python host directly). A direct write in progress is bounded by the request timeout instead, or by this ' +
+      'one when the request timeout is off.',
   },
   {
     key: 'hostStartTimeoutMs', type: 'seconds', flag: 'host-start-timeout', env: 'YIMMO_WSGI_HOST_START_TIMEOUT',

@@ -15,7 +15,8 @@
  * - `send`: the client, to take response bytes waiting for it.
  * - `host`: a Python host, to come up and take the request.
  * - `direct`: the Python host, writing a body to the client itself; the host
- *   enforces this wait's bound (its stall limit is the send timeout).
+ *   enforces this wait's bound (its stall limit: the request timeout, or the
+ *   send timeout when that is off; see worker.ts).
  * - `linger`: the client, for its FIN after ours.
  * - `none`: nobody (the connection is gone).
  */
@@ -87,7 +88,7 @@ export function boundOf(wait: Wait, s: DeadlineSettings): number {
       return s.sendTimeoutMs;
     case 'linger':
       return s.lingerMs;
-    case 'direct': // the host's own stall limit (set to the send timeout)
+    case 'direct': // the host's own stall limit (worker.ts passes it)
     case 'none':
       return 0;
   }

@@ -96,6 +96,17 @@ export class ResponseWriter {
     }
   }
 
+  /**
+   * The direct write did not happen after all (DIRECT_REFUSED): writes the
+   * head `directHead` returned, and expects the `length` body bytes it
+   * framed through data() instead.
+   */
+  undoDirect(head: Buffer, length: number): void {
+    this.remaining = length;
+    this.directBytes = 0; // the body now crosses the bridge and is counted as it is written
+    this.socket.write(head);
+  }
+
   /** Validates the application's head, chooses the framing, and returns the head on the wire. */
   private compose(head: string, bodyLength: number, complete: boolean): string {
     const parts = head.split('\0');

@@ -199,12 +199,12 @@ export class BridgeExchange implements Exchange, StreamHandler {
     // Once DIRECT_GO is sent the host's stall limit bounds the wait.
     handOverForDirect(this.connection.socket, this.host, this.stream, head, {
       stillWanted: () => !this.detached && !this.hostDone,
-      failed: (error) => {
-        if (this.detached) return;
-        log.error(`cannot hand the client socket to the python host: ${error.message}`);
-        this.cancel();
-        this.detach();
-        this.connection.abort();
+      refused: (reason) => {
+        // The body comes over the bridge after all, after the head we write.
+        log.warning(`cannot hand the client socket to the python host (${reason}); the response crosses the bridge`);
+        this.direct = false;
+        writer.undoDirect(head, direct.length);
+        this.host.send(encodeFrame(FrameType.DIRECT_REFUSED, this.stream));
       },
     });
   }

@@ -3,7 +3,8 @@
 // it when a request is stuck, without dropping the other requests on it.
 // Every start is bounded (HostOptions.startTimeoutMs); each failed start of a
 // replacement is logged and reported (onStartFailed), then retried.
-import { Host, HostStartError, type HostOptions } from '../bridge/host';
+import type { Host, HostStartError } from '../bridge/host';
+import { startHost, type HostOptions } from '../bridge/host-start';
 import { FrameType, encodeFrame } from '../bridge/protocol';
 import { log } from '../log/logger';
 
@@ -32,7 +33,7 @@ export class HostKeeper {
 
   /** Starts the first host; rejects with HostStartError if it cannot load the app. */
   async start(): Promise<Host> {
-    const host = await Host.start(this.options);
+    const host = await startHost(this.options);
     this.adopt(host);
     return host;
   }
@@ -65,7 +66,7 @@ export class HostKeeper {
   }
 
   private startReplacement(): void {
-    Host.start(this.options).then(
+    startHost(this.options).then(
       (host) => (this.stopping ? host.kill() : this.adopt(host)),
       (err: HostStartError) => {
         if (this.stopping) return;

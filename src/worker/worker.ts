@@ -49,9 +49,12 @@ export class Worker {
         logLevel: config.logLevel,
         requestWindow: REQUEST_WINDOW,
         responseWindow: RESPONSE_WINDOW,
-        // A direct write gives up on a client that accepts nothing for the
-        // send timeout: the host owns that wait (src/http/deadlines.ts).
-        directTimeoutMs: config.sendTimeoutMs,
+        // The host's waits (a direct write's client, the worker's answers)
+        // are bounded by the request timeout, or by the send timeout when
+        // that is off, so that they are never unbounded. The worker's own
+        // wait on the client before DIRECT_GO is the send timeout
+        // (src/http/deadlines.ts); with a shorter send timeout it acts first.
+        directTimeoutMs: config.requestTimeoutMs > 0 ? config.requestTimeoutMs : config.sendTimeoutMs,
         startTimeoutMs: config.hostStartTimeoutMs,
       },
       config.gracefulTimeoutMs,

@@ -63,7 +63,7 @@ describe('one process', () => {
   let baseline: number;
 
   before(async () => {
-    server = await startServer('bulk_app:app', { args: ['-t', '2', '--request-timeout', '2', '--send-timeout', '2'] });
+    server = await startServer('bulk_app:app', { args: ['-t', '2', '--request-timeout', '2'] });
     host = hostPid(server);
     baseline = hostSockets(host);
   });
@@ -197,14 +197,14 @@ describe('one process', () => {
     assert.equal(await settledSockets(host, baseline), baseline);
   });
 
-  test('a client that stops reading is dropped after the send timeout, and the host lets go of its socket', async () => {
+  test('a client that stops reading is dropped after the request timeout, and the host lets go of its socket', async () => {
     const client = await Client.connect(server.port);
     try {
       client.socket.pause(); // read nothing: 64 MiB cannot fit in the socket buffers
       client.write(get('/whole?kb=65536'));
       await sleep(1000);
       assert.ok(hostSockets(host) > baseline, 'the host is not writing to the client');
-      // The host waits 2 s (--send-timeout) for the client to accept a byte.
+      // The host waits 2 s (--request-timeout) for the client to accept a byte.
       assert.equal(await settledSockets(host, baseline), baseline, 'the host kept the stalled socket open');
       let received = 0;
       client.socket.on('data', (d: Buffer) => (received += d.length));
