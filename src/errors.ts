@@ -47,9 +47,11 @@ export const WORKER_ERRORS = registry({
   YW_HEADER_TIMEOUT: 'request head not received in time',
   YW_BODY_TIMEOUT: 'request body not received in time',
   YW_REQUEST_TIMEOUT: 'application did not answer in time',
+  YW_SEND_TIMEOUT: 'client took no response bytes in time',
   YW_HOST_GONE: 'python host exited while handling the request',
   YW_APP_ERROR: 'application raised an exception',
   YW_OVERLOADED: 'too many connections',
+  YW_HOST_START: 'a replacement python host did not start (app load failed or timed out); retrying',
 });
 
 /** Startup and configuration: each ends the server with a non-zero exit. */

@@ -43,6 +43,8 @@ export function workerConfig(config: Config): WorkerConfig {
     headerTimeoutMs: config.headerTimeoutMs,
     bodyTimeoutMs: config.bodyTimeoutMs,
     requestTimeoutMs: config.requestTimeoutMs,
+    sendTimeoutMs: config.sendTimeoutMs,
+    hostStartTimeoutMs: config.hostStartTimeoutMs,
     gracefulTimeoutMs: config.gracefulTimeoutMs,
     maxConnections: config.maxConnections,
     listen: config.processes === 1,

@@ -14,6 +14,7 @@ import sys
 
 from . import log
 from .app import LoadError, load
+from .protocol import MAX_WINDOW
 
 BRIDGE_FD = 3
 EXIT_USAGE = 2       # bad options or no fd 3: the worker's bug
@@ -45,7 +46,8 @@ def _options():
             "log_level": str(opts.get("log_level", "NOTICE")),
             "log_records": bool(opts.get("log_records", False)),
             "request_window": max(1, int(opts.get("request_window", 1 << 20))),
-            "response_window": max(1, int(opts.get("response_window", 1 << 20))),
+            # Capped so that a HEAD frame (head + one window of body) always fits in a frame.
+            "response_window": min(MAX_WINDOW, max(1, int(opts.get("response_window", 1 << 20)))),
             # Seconds a direct write waits for a client that accepts nothing; 0 = no limit.
             "direct_timeout": max(0.0, float(opts.get("direct_timeout", 60))),
         }

@@ -50,6 +50,8 @@ export interface Config {
   readonly bodyTimeoutMs: number;
   /** 0 = off. */
   readonly requestTimeoutMs: number;
+  readonly sendTimeoutMs: number;
+  readonly hostStartTimeoutMs: number;
   /** 0 = stop at once. */
   readonly gracefulTimeoutMs: number;
   /** Both set (TLS on) or both null. */
@@ -178,6 +180,8 @@ export function loadConfig(args: CommandLineValues, env: Env): Config {
     headerTimeoutMs: num('headerTimeoutMs'),
     bodyTimeoutMs: num('bodyTimeoutMs'),
     requestTimeoutMs: num('requestTimeoutMs'),
+    sendTimeoutMs: num('sendTimeoutMs'),
+    hostStartTimeoutMs: num('hostStartTimeoutMs'),
     gracefulTimeoutMs: num('gracefulTimeoutMs'),
     tlsCertPath: cert,
     tlsKeyPath: key,

@@ -180,6 +180,24 @@ export const SETTINGS = [
       'host is recycled.',
   },
   {
+    key: 'sendTimeoutMs', type: 'seconds', flag: 'send-timeout', env: 'YIMMO_WSGI_SEND_TIMEOUT',
+    yaml: 'wsgi.send_timeout', meta: 'SECONDS', default: 60, max: DAY_S, zeroAllowed: false,
+    doc: 'Longest a client may take no response bytes while some wait for it',
+    details: 'When it passes the connection is dropped and the application is told to stop, so a client that ' +
+      'stops reading never holds an application thread (also while a large body waits to be written by the ' +
+      'Python host directly). A direct write in progress is bounded by the request timeout instead, or by this ' +
+      'one when the request timeout is off.',
+  },
+  {
+    key: 'hostStartTimeoutMs', type: 'seconds', flag: 'host-start-timeout', env: 'YIMMO_WSGI_HOST_START_TIMEOUT',
+    yaml: 'wsgi.host_start_timeout', meta: 'SECONDS', default: 60, max: DAY_S, zeroAllowed: false,
+    doc: 'Longest a Python host may take to import the app and say it is ready',
+    details: 'A host that has not finished starting by then is killed. At server start this ends the server like ' +
+      'a failed import (exit 3); a replacement host (after a crash or a request timeout) is retried with ' +
+      'backoff (0.1 s doubling up to 10 s), each failed attempt logged and reported to the supervisor. ' +
+      'Generous by default: a large Django project can take many seconds to import.',
+  },
+  {
     key: 'gracefulTimeoutMs', type: 'seconds', flag: 'graceful-timeout', env: 'YIMMO_WSGI_GRACEFUL_TIMEOUT',
     yaml: 'wsgi.graceful_timeout', meta: 'SECONDS', default: 30, max: DAY_S, zeroAllowed: true,
     zero: 'stop at once',

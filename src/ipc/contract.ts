@@ -29,6 +29,8 @@ export interface WorkerConfig {
   readonly headerTimeoutMs: number;
   readonly bodyTimeoutMs: number;
   readonly requestTimeoutMs: number;
+  readonly sendTimeoutMs: number;
+  readonly hostStartTimeoutMs: number;
   readonly gracefulTimeoutMs: number;
   readonly maxConnections: number;
   /**
@@ -57,4 +59,10 @@ export type FromWorker =
   | { readonly type: 'ready'; readonly port: number; readonly python: string; readonly executable: string; readonly hostPid: number }
   /** A connection dealt by the supervisor has closed. */
   | { readonly type: 'closed' }
-  | { readonly type: 'fatal'; readonly code: string; readonly message: string };
+  | { readonly type: 'fatal'; readonly code: string; readonly message: string }
+  /**
+   * A replacement Python host could not start (it failed to load the app, or
+   * did not finish within the host start timeout); the worker retries with
+   * backoff. `attempt` counts the failures since the last host that started.
+   */
+  | { readonly type: 'host-failed'; readonly reason: string; readonly attempt: number };

@@ -19,6 +19,8 @@ export interface AccessEntry {
   readonly localAddress: string;
   readonly localPort: number;
   readonly scheme: 'http' | 'https';
+  /** False when no complete request head arrived (a header timeout, a malformed request): %(r)s is '-'. */
+  readonly headParsed: boolean;
   readonly method: string;
   /** The request-target as received. */
   readonly target: string;
@@ -76,7 +78,7 @@ const SIMPLE: Readonly<Record<string, AccessRenderer>> = {
   l: () => '-',
   u: (e) => escape(basicUser(header(e.requestHeaders, 'authorization')) ?? '-'),
   t: (e) => clfTime(e.startMs),
-  r: (e) => escape(`${e.method} ${e.target} ${protocol(e)}`),
+  r: (e) => (e.headParsed ? escape(`${e.method} ${e.target} ${protocol(e)}`) : '-'),
   m: (e) => escape(e.method),
   U: (e) => escape(percentDecode(e.path)),
   q: (e) => escape(e.query),
@@ -164,7 +166,7 @@ export function accessFields(e: AccessEntry): Record<string, string | number | n
   return {
     remote_addr: e.remoteAddress,
     user: basicUser(header(e.requestHeaders, 'authorization')) ?? null,
-    request: `${e.method} ${e.target} ${protocol(e)}`,
+    request: e.headParsed ? `${e.method} ${e.target} ${protocol(e)}` : null,
     method: e.method,
     path: percentDecode(e.path),
     query: e.query,

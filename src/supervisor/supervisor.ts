@@ -6,6 +6,7 @@ import cluster, { type Worker as ClusterWorker } from 'node:cluster';
 import * as net from 'node:net';
 import * as path from 'node:path';
 import { log } from '../log/logger';
+import { WORKER_ERRORS } from '../errors';
 import { EXIT, type FromWorker, type ToWorker, type WorkerConfig } from '../ipc/contract';
 
 const FIRST_BACKOFF_MS = 500;
@@ -82,6 +83,8 @@ export class Supervisor {
       child.open = Math.max(0, child.open - 1);
     } else if (message.type === 'fatal') {
       log.fatal(`${message.code}: ${message.message}`);
+    } else if (message.type === 'host-failed') {
+      log.error(`${WORKER_ERRORS.YW_HOST_START.code}: worker ${child.worker.id}: python host start attempt ${message.attempt} failed: ${message.reason}`);
     }
   }
 

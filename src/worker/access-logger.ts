@@ -2,9 +2,7 @@
 // --access-log file or stdout, or else to the error log at INFO. The format
 // is compiled once, here, at start-up (src/log/access-log.ts).
 import { TLSSocket } from 'node:tls';
-import type { Connection } from '../http/connection';
-import type { RequestHead } from '../http/request-head';
-import type { ResponseWriter } from '../http/response-writer';
+import type { Connection, ExchangeRecord } from '../http/connection';
 import { accessFields, compileAccessFormat, type AccessEntry, type AccessRenderer } from '../log/access-log';
 import { openLogFile, type LogFile } from '../log/log-file';
 import { enabled, log } from '../log/logger';
@@ -28,27 +26,31 @@ export class AccessLogger {
       : openLogFile(logging.accessLog === '-' ? 'stdout' : { path: logging.accessLog });
   }
 
-  exchangeDone(connection: Connection, head: RequestHead, writer: ResponseWriter, durationMs: number): void {
+  exchangeDone(connection: Connection, record: ExchangeRecord): void {
     if (this.file === undefined && !enabled('INFO')) return;
     const socket = connection.socket;
+    const head = record.head;
     const now = Date.now();
     const entry: AccessEntry = {
-      remoteAddress: socket.remoteAddress ?? '',
+      // Captured at accept: the socket may be gone by now.
+      remoteAddress: connection.remoteAddress,
       remotePort: socket.remotePort ?? 0,
       localAddress: socket.localAddress ?? '',
       localPort: socket.localPort ?? 0,
       scheme: socket instanceof TLSSocket ? 'https' : 'http',
-      method: head.method,
-      target: head.target,
-      path: head.path,
-      query: head.query,
-      minorVersion: head.minorVersion,
-      requestHeaders: head.headers,
-      status: writer.status,
-      bodyBytes: writer.bodyBytes,
-      responseHead: writer.sentHead,
-      startMs: now - durationMs,
-      durationUs: durationMs * 1000,
+      headParsed: head !== undefined,
+      method: head?.method ?? '-',
+      target: head?.target ?? '-',
+      path: head?.path ?? '',
+      query: head?.query ?? '',
+      minorVersion: head?.minorVersion ?? 1,
+      requestHeaders: head?.headers ?? [],
+      status: record.status,
+      bodyBytes: record.bodyBytes,
+      // The writer belongs to this exchange only when it had a head.
+      responseHead: head !== undefined ? (connection.writer?.sentHead ?? '') : '',
+      startMs: now - record.durationMs,
+      durationUs: record.durationMs * 1000,
       pid: process.pid,
     };
     const line = this.render(entry);

@@ -59,6 +59,11 @@ export function requestPayload(head: RequestHead, facts: ConnectionFacts, direct
   }
   const flags =
     (head.bodyKind === 'chunked' || head.contentLength > 0 ? 'b' : '') + (head.expectContinue ? 'c' : '') + (direct ? 'd' : '');
+  // SERVER_PROTOCOL is the version we process the request as (HTTP/1.2 to
+  // HTTP/1.9 are processed as HTTP/1.1, RFC 9110 2.5), not the digits the
+  // client sent: applications compare it with "HTTP/1.1" to decide what the
+  // connection can do, and CGI (RFC 3875 4.1.16) lets it differ from the
+  // client's. The access log shows the same version.
   let out =
     head.method + '\0' + head.path + '\0' + head.query + '\0' + (head.minorVersion === 1 ? 'HTTP/1.1' : 'HTTP/1.0') + '\0' +
     facts.remoteAddress + '\0' + facts.remotePort + '\0' + serverName + '\0' + serverPort + '\0' + facts.scheme + '\0' + flags;

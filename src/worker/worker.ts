@@ -4,11 +4,11 @@
 import * as fs from 'node:fs';
 import * as net from 'node:net';
 import * as tls from 'node:tls';
-import { Connection, type ConnectionEvents, type ConnectionOptions } from '../http/connection';
+import { Connection, type ConnectionEvents, type ConnectionOptions, type ExchangeEnd } from '../http/connection';
 import { cannedResponse } from '../http/canned';
 import type { RequestHead } from '../http/request-head';
 import { HostStartError } from '../bridge/host';
-import { configureLogging, log, setLogLevel } from '../log/logger';
+import { configureLogging, enabled, log, setLogLevel } from '../log/logger';
 import { HTTP_ERRORS, STARTUP_ERRORS, WORKER_ERRORS } from '../errors';
 import { BridgeExchange } from './exchange';
 import { HostKeeper } from './host-keeper';
@@ -16,6 +16,12 @@ import { AccessLogger } from './access-logger';
 import { EXIT, type FromWorker, type WorkerConfig } from '../ipc/contract';
 
 export const SERVER_NAME = 'yimmo-wsgi';
+/** The client-side deadlines whose end is worth a line of its own (the app's are logged where they happen). */
+const CLIENT_ERRORS: Partial<Record<ExchangeEnd, { code: string; message: string }>> = {
+  'head-timeout': WORKER_ERRORS.YW_HEADER_TIMEOUT,
+  'body-timeout': WORKER_ERRORS.YW_BODY_TIMEOUT,
+  'send-timeout': WORKER_ERRORS.YW_SEND_TIMEOUT,
+};
 const REQUEST_WINDOW = 64 * 1024;
 const RESPONSE_WINDOW = 1024 * 1024;
 const SWEEP_MS = 250;
@@ -45,12 +51,17 @@ export class Worker {
         logLevel: config.logLevel,
         requestWindow: REQUEST_WINDOW,
         responseWindow: RESPONSE_WINDOW,
-        // A direct write gives up on a client that accepts nothing for as
-        // long as the request timeout allows an application (0: never).
-        directTimeoutMs: config.requestTimeoutMs,
+        // The host's waits (a direct write's client, the worker's answers)
+        // are bounded by the request timeout, or by the send timeout when
+        // that is off, so that they are never unbounded. The worker's own
+        // wait on the client before DIRECT_GO is the send timeout
+        // (src/http/deadlines.ts); with a shorter send timeout it acts first.
+        directTimeoutMs: config.requestTimeoutMs > 0 ? config.requestTimeoutMs : config.sendTimeoutMs,
+        startTimeoutMs: config.hostStartTimeoutMs,
       },
       config.gracefulTimeoutMs,
       () => this.startWaiting(),
+      (reason, attempt) => this.report({ type: 'host-failed', reason, attempt }),
     );
     this.connectionOptions = {
       limits: config.limits,
@@ -58,6 +69,8 @@ export class Worker {
       headerTimeoutMs: config.headerTimeoutMs,
       bodyTimeoutMs: config.bodyTimeoutMs,
       requestTimeoutMs: config.requestTimeoutMs,
+      sendTimeoutMs: config.sendTimeoutMs,
+      hostStartTimeoutMs: config.hostStartTimeoutMs,
       serverName: SERVER_NAME,
     };
   }
@@ -160,8 +173,10 @@ export class Worker {
   }
 
   private readonly events: ConnectionEvents = {
-    exchangeDone: (connection, head, writer, durationMs) => {
-      this.access?.exchangeDone(connection, head, writer, durationMs);
+    exchangeDone: (connection, record) => {
+      const client = CLIENT_ERRORS[record.end];
+      if (client !== undefined && enabled('INFO')) log.info(`${connection.remoteAddress} ${client.code}: ${client.message}`);
+      this.access?.exchangeDone(connection, record);
     },
     rejected: (connection, error) => {
       const known = (HTTP_ERRORS as Record<string, { message: string }>)[error.code];
@@ -176,9 +191,7 @@ export class Worker {
 
   private readonly sweep = (): void => {
     const now = Date.now();
-    for (const connection of this.connections) {
-      if (connection.deadlineKind !== 'none' && now > connection.deadline) connection.timeout();
-    }
+    for (const connection of this.connections) connection.check(now);
   };
 
   /** Graceful stop: no new connections, idle ones closed now, busy ones after their response. */

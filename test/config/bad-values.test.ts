@@ -17,6 +17,7 @@ describe('invalid values', () => {
     [['-p', '0'], ["invalid --no-proc '0' (from command line): must be an integer from 1 to 256"]],
     [['--no-proc', '257'], ["--no-proc '257'"]],
     [['--idle-timeout', '0'], ["--idle-timeout '0'", 'above 0']],
+    [['--send-timeout', '0'], ["--send-timeout '0'", 'above 0']],
     [['--idle-timeout', '-1'], ["--idle-timeout '-1'"]],
     [['--header-timeout', 'ten'], ["--header-timeout 'ten'", 'seconds']],
     [['--body-timeout', '0.0001'], ["--body-timeout '0.0001'"]],

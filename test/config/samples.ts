@@ -41,6 +41,8 @@ export function samples(box: Sandbox): Sample[] {
     { key: 'headerTimeoutMs', cli: ['3', 3000], env: ['4', 4000], yaml: [5, 5000] },
     { key: 'bodyTimeoutMs', cli: ['0.1', 100], env: ['7', 7000], yaml: [8, 8000] },
     { key: 'requestTimeoutMs', cli: ['0', 0], env: ['120', 120000], yaml: [30.5, 30500] },
+    { key: 'sendTimeoutMs', cli: ['2.5', 2500], env: ['90', 90000], yaml: [15, 15000] },
+    { key: 'hostStartTimeoutMs', cli: ['2.5', 2500], env: ['90', 90000], yaml: [120, 120000] },
     { key: 'gracefulTimeoutMs', cli: ['0', 0], env: ['5', 5000], yaml: [1, 1000] },
     { key: 'maxRequestLine', cli: ['4096', 4096], env: ['2048', 2048], yaml: [1024, 1024] },
     { key: 'maxHeaderBytes', cli: ['32K', 32768], env: ['1M', 1048576], yaml: ['16k', 16384] },

@@ -11,6 +11,7 @@ function entry(over: Partial<AccessEntry> = {}): AccessEntry {
     localAddress: '127.0.0.1',
     localPort: 8081,
     scheme: 'http',
+    headParsed: true,
     method: 'GET',
     target: '/a%20b/c?x=1&y=2',
     path: '/a%20b/c',
@@ -99,4 +100,12 @@ describe('the access log format', () => {
     assert.equal(fields['path'], '/a b/c');
     assert.equal(fields['user'], null);
   });
+});
+
+test('a request that never had a complete head is logged with "-" as its request line', () => {
+  const compiled = compileAccessFormat(DEFAULT_ACCESS_FORMAT);
+  assert.ok(compiled.ok);
+  const line = compiled.render(entry({ headParsed: false, method: '-', target: '-', requestHeaders: [], status: 408, bodyBytes: 0 }));
+  assert.match(line, / "-" 408 - "-" "-"$/);
+  assert.equal(accessFields(entry({ headParsed: false })).request, null);
 });

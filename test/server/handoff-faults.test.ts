@@ -1,0 +1,69 @@
+// Direct writes depend on Node internals (a socket's _handle, the
+// NODE_HANDLE / ACK messages). When they misbehave, large responses must
+// still be served over the bridge, never hang (issue 9, item 11). The
+// fixture app handoff_faults.py breaks the host's side of the channel.
+import { test } from 'node:test';
+import * as assert from 'node:assert/strict';
+import { Client, get, request, startServer } from '../support/server';
+
+const BIG = 1 << 20;
+
+function expectedBody(): Buffer {
+  const out = Buffer.allocUnsafe(BIG);
+  for (let i = 0; i < BIG; i++) out[i] = i & 0xff;
+  return out;
+}
+
+async function withFault<T>(fault: string, args: readonly string[], body: (port: number, output: () => string) => Promise<T>): Promise<T> {
+  const server = await startServer('handoff_faults:app', { args: ['-t', '2', ...args], env: { YIMMO_TEST_HANDOFF_FAULT: fault } });
+  try {
+    return await body(server.port, server.output);
+  } finally {
+    await server.stop();
+  }
+}
+
+test('a host that never answers the start-up probe gets no direct writes: large responses cross the bridge', async () => {
+  await withFault('deaf', ['--request-timeout', '5'], async (port, output) => {
+    assert.match(output(), /direct writes disabled, the socket hand-over probe failed: no answer within 5 s/);
+    for (let i = 0; i < 2; i++) {
+      const r = await request(port, get(`/big?${BIG}`), { timeoutMs: 15_000 });
+      assert.equal(r.status, 200);
+      assert.ok(r.body.equals(expectedBody()), 'body differs');
+    }
+  });
+});
+
+test('a hand-over that fails after a good probe is refused: the response crosses the bridge instead', async () => {
+  await withFault('close-after-probe', ['--request-timeout', '5'], async (port, output) => {
+    assert.doesNotMatch(output(), /direct writes disabled/);
+    const client = await Client.connect(port);
+    for (let i = 0; i < 2; i++) {
+      client.write(get(`/big?${BIG}`));
+      const r = await client.response({ timeoutMs: 15_000 });
+      assert.equal(r.status, 200);
+      assert.equal(r.header('content-length'), String(BIG));
+      assert.ok(r.body.equals(expectedBody()), 'body differs');
+    }
+    client.socket.destroy();
+    assert.match(output(), /cannot hand the client socket to the python host \(.*\); the response crosses the bridge/);
+  });
+});
+
+test('a host that drops handed-over sockets: the waiting stream ends within the request timeout, later ones are refused and cross the bridge', async () => {
+  await withFault('drop-sockets', ['--request-timeout', '2'], async (port, output) => {
+    // The first socket is sent (Node cannot tell it was dropped): the host
+    // waits for it, bounded by the request timeout, and gives the stream up.
+    const started = Date.now();
+    const first = await Client.connect(port);
+    first.write(get(`/big?${BIG}`));
+    assert.ok(await first.closed(15_000), 'the first response hung');
+    assert.ok(Date.now() - started >= 1900, 'given up before the request timeout');
+    // Node now waits for an ACK that never comes: the next hand-over is
+    // refused after its own bound, and the response crosses the bridge.
+    const r = await request(port, get(`/big?${BIG}`), { timeoutMs: 20_000 }).catch((e: Error) => assert.fail(e.message + output()));
+    assert.equal(r.status, 200);
+    assert.ok(r.body.equals(expectedBody()), 'body differs');
+    assert.match(output(), /the socket was not passed within 1 s/, output());
+  });
+});
