@@ -51,7 +51,7 @@ export class BridgeExchange implements Exchange, StreamHandler {
     private readonly onTimeoutRecycle: (host: Host, stream: number) => void,
   ) {
     this.window = options.requestWindow;
-    const direct = facts.scheme === 'http' && host.info.direct;
+    const direct = facts.scheme === 'http' && host.takesSockets;
     const payload = requestPayload(head, facts, direct);
     if (payload.length > MAX_PAYLOAD) {
       // Legal settings (--max-header-size up to 16M, plus the request line)

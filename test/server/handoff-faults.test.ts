@@ -47,10 +47,13 @@ test('a hand-over that fails after a good probe is refused: the response crosses
     }
     client.socket.destroy();
     assert.match(output(), /cannot hand the client socket to the python host \(.*\); the response crosses the bridge/);
+    // The channel is gone for good: later requests are not even offered a direct write.
+    assert.match(output(), /direct writes stopped \(the IPC channel to the host is closed\)/);
+    assert.equal(output().match(/cannot hand the client socket/g)?.length, 1, output());
   });
 });
 
-test('a host that drops handed-over sockets: the waiting stream ends within the request timeout, later ones are refused and cross the bridge', async () => {
+test('a host that drops handed-over sockets: the waiting stream ends within the request timeout, the next is refused, later ones are not offered', async () => {
   await withFault('drop-sockets', ['--request-timeout', '2'], async (port, output) => {
     // The first socket is sent (Node cannot tell it was dropped): the host
     // waits for it, bounded by the request timeout, and gives the stream up.
@@ -65,5 +68,11 @@ test('a host that drops handed-over sockets: the waiting stream ends within the 
     assert.equal(r.status, 200);
     assert.ok(r.body.equals(expectedBody()), 'body differs');
     assert.match(output(), /the socket was not passed within 1 s/, output());
+    // No later response waits for a hand-over again.
+    assert.match(output(), /direct writes stopped \(the socket was not passed within 1 s\)/);
+    const again = await request(port, get(`/big?${BIG}`), { timeoutMs: 20_000 });
+    assert.equal(again.status, 200);
+    assert.ok(again.body.equals(expectedBody()), 'body differs');
+    assert.equal(output().match(/cannot hand the client socket/g)?.length, 1, 'a later response waited for a hand-over again');
   });
 });
