@@ -41,6 +41,8 @@ export class BridgeExchange implements Exchange, StreamHandler {
   private bodyFailed = false;
   /** The host writes the response body to the client socket itself (DIRECT_GO sent, no END yet). */
   private hostWriting = false;
+  /** The head framed for a direct write and its body length, written by us if the write is refused or undone. */
+  private directHead: { readonly head: Buffer; readonly length: number } | undefined;
 
   constructor(
     private readonly connection: Connection,
@@ -136,6 +138,11 @@ export class BridgeExchange implements Exchange, StreamHandler {
         return this.sendFile(payload);
       case FrameType.DIRECT:
         return this.onDirect(decodeDirectPayload(payload));
+      case FrameType.DIRECT_UNDONE:
+        // Node sent the socket but it never reached the host: the channel
+        // is broken, so no more direct writes there; this body comes over the bridge.
+        this.host.stopDirect('a socket sent over the IPC channel never reached the host');
+        return this.bridgeDirectBody();
       case FrameType.ABORT:
         this.endStream();
         return this.onAbort(payload.toString('utf8'));
@@ -193,16 +200,25 @@ export class BridgeExchange implements Exchange, StreamHandler {
     if (typeof head === 'string') return this.badHead(head, true);
     this.connection.appProgress();
     this.hostWriting = true;
+    this.directHead = { head, length: direct.length };
     handOverForDirect(this.connection.socket, this.host, this.stream, head, {
       stillWanted: () => !this.detached && !this.hostDone,
       refused: (reason) => {
-        // The body comes over the bridge after all, after the head we write.
         log.warning(`cannot hand the client socket to the python host (${reason}); the response crosses the bridge`);
-        this.hostWriting = false;
-        writer.undoDirect(head, direct.length);
         this.host.send(encodeFrame(FrameType.DIRECT_REFUSED, this.stream));
+        this.bridgeDirectBody();
       },
     });
+  }
+
+  /** The direct write will not happen: we write the head we framed, the body follows as DATA or FILE. */
+  private bridgeDirectBody(): void {
+    const framed = this.directHead;
+    const writer = this.connection.writer;
+    this.directHead = undefined;
+    if (!this.hostWriting || framed === undefined || this.detached || writer === undefined) return;
+    this.hostWriting = false;
+    writer.undoDirect(framed.head, framed.length);
   }
 
   private onData(payload: Buffer): void {
