@@ -15,13 +15,21 @@ import select
 
 from . import log
 from .outcome import Cancelled, WorkerSilent
-from .protocol import decode_direct_go, encode_direct_frame
+from .protocol import DIRECT_UNDONE, HEADER, decode_direct_go, encode_direct_frame
 
 # A whole body at least this large is written to the client directly when
 # the worker offers it. Measured with wrk (1x2, one core): +11% req/s at
 # 128 KiB, no difference at 64 KiB, where the extra DIRECT / DIRECT_GO
 # round trip costs what the saved copies gain.
 DIRECT_MIN = 128 * 1024
+# How long a socket may take to arrive after DIRECT_GO. Node wrote it to the
+# IPC channel before sending DIRECT_GO, so it is normally there at once;
+# never more than half the worker's own bound, so DIRECT_UNDONE is heard.
+ARRIVAL_LIMIT = 5.0
+
+
+def _arrival_limit(worker_timeout):
+    return ARRIVAL_LIMIT if worker_timeout is None else min(ARRIVAL_LIMIT, worker_timeout / 2.0)
 
 
 def allowed(response, size):
@@ -38,9 +46,10 @@ def allowed(response, size):
 def offer(response, size, write):
     """Send DIRECT for ``response`` and act on the worker's answer.
     ``write(fd, http_head, stall_timeout)`` writes head and body to the
-    client. Returns True once written; False when the worker refused (it
-    has written the HTTP head; the caller sends the body as DATA or FILE).
-    Raises Cancelled or WorkerSilent."""
+    client. Returns True once written; False when the worker refused, or
+    the socket never arrived (we answered DIRECT_UNDONE): either way the
+    worker writes the HTTP head and the caller sends the body as DATA or
+    FILE. Raises Cancelled or WorkerSilent."""
     s = response.s
     ch = response.ch
     response.head_sent = True
@@ -56,7 +65,13 @@ def offer(response, size, write):
         response.sent = 0
         return False
     cid, http_head = decode_direct_go(s.direct_go)
-    fd = ch.handoff.acquire(cid, s, limit)
+    try:
+        fd = ch.handoff.acquire(cid, s, _arrival_limit(limit))
+    except WorkerSilent as exc:
+        log.warning("stream %d: %s; the body crosses the bridge instead" % (s.sid, exc))
+        ch.send(HEADER.pack(0, DIRECT_UNDONE, s.sid))
+        response.sent = 0
+        return False
     if fd is None:
         raise Cancelled("the client is gone")
     try:

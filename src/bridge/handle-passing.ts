@@ -86,6 +86,9 @@ export function probeHandOver(child: ChildProcess, timeoutMs: number): Promise<s
   });
 }
 
+/** The socket has no handle Node can pass (a TLS wrap, a closed socket): this socket's problem only. */
+export class UnpassableSocket extends Error {}
+
 /**
  * The client sockets shared with one host, by the ID the host knows them by.
  * A socket is sent once per connection; when it closes, `forget` tells the
@@ -109,7 +112,7 @@ export class SocketPasser {
     const known = this.passed.get(socket);
     if (known !== undefined) return known.sent;
     const handle = passableHandle(socket);
-    if (handle === undefined) return Promise.reject(new Error('not a plain TCP socket'));
+    if (handle === undefined) return Promise.reject(new UnpassableSocket('not a plain TCP socket'));
     if (!this.child.connected) return Promise.reject(new Error('the IPC channel to the host is closed'));
     const id = this.nextId;
     this.nextId = id >= 0xffffffff ? 1 : id + 1;

@@ -114,7 +114,9 @@ export async function startHost(options: HostOptions): Promise<Host> {
   // socket makes the round trip (a Node release may change the internals).
   let direct = false;
   if (hello.handoff && child.exitCode === null) {
+    const probeStarted = Date.now();
     const failure = await probeHandOver(child, PROBE_TIMEOUT_MS);
+    log.debug(`python host ${hello.pid}: socket hand-over probe ${failure === undefined ? 'passed' : 'failed'} in ${Date.now() - probeStarted} ms`);
     if (failure === undefined) direct = true;
     else log.warning(`python host ${hello.pid}: direct writes disabled, the socket hand-over probe failed: ${failure}`);
   }

@@ -6,7 +6,7 @@ import type { ChildProcess } from 'node:child_process';
 import type { Socket } from 'node:net';
 import { log } from '../log/logger';
 import { Frame, FrameDecoder, FrameType, ProtocolError, encodeU32Frame } from './protocol';
-import { SocketPasser } from './handle-passing';
+import { SocketPasser, UnpassableSocket } from './handle-passing';
 
 export interface HostInfo {
   readonly pid: number;
@@ -41,6 +41,7 @@ export class Host {
   private readonly decoder = new FrameDecoder();
   private nextStream = 1;
   private readonly passer: SocketPasser;
+  private directStopped = false;
   private outbox: Buffer[] = [];
   private outboxBytes = 0;
   private alive = true;
@@ -147,8 +148,29 @@ export class Host {
    * rejects when it cannot be shared. Callers bound the wait.
    */
   handOver(socket: Socket): Promise<number> {
-    if (!this.alive || !this.info.direct) return Promise.reject(new Error('the host takes no sockets'));
-    return this.passer.pass(socket);
+    if (!this.alive || !this.takesSockets) return Promise.reject(new Error('the host takes no sockets'));
+    return this.passer.pass(socket).catch((error: Error) => {
+      // Only a socket without a passable handle is this socket's problem;
+      // anything else is the channel's, and would fail (or stall) again.
+      if (!(error instanceof UnpassableSocket)) this.stopDirect(error.message);
+      throw error;
+    });
+  }
+
+  /** Whether requests may offer direct writes on this host (REQUEST flag d). */
+  get takesSockets(): boolean {
+    return this.info.direct && !this.directStopped;
+  }
+
+  /**
+   * The hand-over failed in a way later ones would repeat (the channel
+   * closed, sends fail, or the host stopped acknowledging handles): no more
+   * direct writes on this host, so no later response waits for a hand-over.
+   */
+  stopDirect(reason: string): void {
+    if (this.directStopped || !this.info.direct) return;
+    this.directStopped = true;
+    log.warning(`python host ${this.info.pid}: direct writes stopped (${reason}); responses cross the bridge`);
   }
 
   /** Closing our end tells the host to exit once it notices EOF. */

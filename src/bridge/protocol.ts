@@ -32,6 +32,7 @@ export const FrameType = {
   CONTINUE: 0x26,
   WINDOW: 0x27,
   DIRECT: 0x28,
+  DIRECT_UNDONE: 0x29,
 } as const;
 export type FrameTypeCode = (typeof FrameType)[keyof typeof FrameType];
 

@@ -41,8 +41,9 @@ export function handOverForDirect(socket: Socket, host: Host, stream: number, he
     if (!target.stillWanted()) return;
     let timer: NodeJS.Timeout | undefined;
     const bound = handOverTimeoutMs(host);
+    const timedOut = new Error(`the socket was not passed within ${bound / 1000} s`);
     const late = new Promise<never>((_, reject) => {
-      timer = setTimeout(() => reject(new Error(`the socket was not passed within ${bound / 1000} s`)), bound);
+      timer = setTimeout(() => reject(timedOut), bound);
     });
     Promise.race([host.handOver(socket), late]).then(
       (id) => {
@@ -51,6 +52,8 @@ export function handOverForDirect(socket: Socket, host: Host, stream: number, he
       },
       (error: Error) => {
         clearTimeout(timer);
+        // A host that stopped acknowledging handles makes every later hand-over wait too.
+        if (error === timedOut) host.stopDirect(error.message);
         if (target.stillWanted()) target.refused(error.message);
       },
     );

@@ -41,6 +41,8 @@ export class BridgeExchange implements Exchange, StreamHandler {
   private bodyFailed = false;
   /** The host writes (or is about to write) the response body to the client socket itself (DIRECT, no END yet). */
   private direct = false;
+  /** The head framed for a direct write and its body length, written by us if the write is refused or undone. */
+  private directHead: { readonly head: Buffer; readonly length: number } | undefined;
 
   constructor(
     private readonly connection: Connection,
@@ -51,7 +53,7 @@ export class BridgeExchange implements Exchange, StreamHandler {
     private readonly onTimeoutRecycle: (host: Host, stream: number) => void,
   ) {
     this.window = options.requestWindow;
-    const direct = facts.scheme === 'http' && host.info.direct;
+    const direct = facts.scheme === 'http' && host.takesSockets;
     const payload = requestPayload(head, facts, direct);
     if (payload.length > MAX_PAYLOAD) {
       // Legal settings (--max-header-size up to 16M, plus the request line)
@@ -136,6 +138,11 @@ export class BridgeExchange implements Exchange, StreamHandler {
         return this.sendFile(payload);
       case FrameType.DIRECT:
         return this.onDirect(decodeDirectPayload(payload));
+      case FrameType.DIRECT_UNDONE:
+        // Node sent the socket but it never reached the host: the channel
+        // is broken, so no more direct writes there; this body comes over the bridge.
+        this.host.stopDirect('a socket sent over the IPC channel never reached the host');
+        return this.bridgeDirectBody();
       case FrameType.ABORT:
         this.endStream();
         return this.onAbort(payload.toString('utf8'));
@@ -193,6 +200,7 @@ export class BridgeExchange implements Exchange, StreamHandler {
     if (typeof head === 'string') return this.badHead(head, true);
     this.direct = true;
     this.connection.appProgress();
+    this.directHead = { head, length: direct.length };
     // Until what we queued is out, the connection waits on the client
     // reading, bounded by the send timeout; past it the connection is dropped
     // and the host told (CANCEL, from onClientGone), freeing the app's thread.
@@ -200,13 +208,21 @@ export class BridgeExchange implements Exchange, StreamHandler {
     handOverForDirect(this.connection.socket, this.host, this.stream, head, {
       stillWanted: () => !this.detached && !this.hostDone,
       refused: (reason) => {
-        // The body comes over the bridge after all, after the head we write.
         log.warning(`cannot hand the client socket to the python host (${reason}); the response crosses the bridge`);
-        this.direct = false;
-        writer.undoDirect(head, direct.length);
         this.host.send(encodeFrame(FrameType.DIRECT_REFUSED, this.stream));
+        this.bridgeDirectBody();
       },
     });
+  }
+
+  /** The direct write will not happen: we write the head we framed, the body follows as DATA or FILE. */
+  private bridgeDirectBody(): void {
+    const framed = this.directHead;
+    const writer = this.connection.writer;
+    this.directHead = undefined;
+    if (!this.direct || framed === undefined || this.detached || writer === undefined) return;
+    this.direct = false;
+    writer.undoDirect(framed.head, framed.length);
   }
 
   private onData(payload: Buffer): void {

@@ -5,10 +5,13 @@ their ACK). YIMMO_TEST_HANDOFF_FAULT picks the fault:
 deaf               messages are read and ignored: no ACK, no probe answer
 close-after-probe  the start-up probe is answered, then the channel closes
 drop-sockets       the probe is answered; real sockets are dropped, unacknowledged
+no-ack             the probe is answered; real sockets are kept but not
+                   acknowledged, so Node never sends the next one
 
 /big?N   a whole body of N bytes (offered as a direct write)
 /pid     the host's pid
 """
+import json
 import os
 import socket
 
@@ -39,6 +42,10 @@ def _faulty_message(self, line, fds):
         for fd in fds:
             os.close(fd)
         del fds[:]
+        return
+    if FAULT == "no-ack":
+        cid = json.loads(line)["msg"]["c"]
+        self._arrived(cid, fds.pop(0))
         return
     _real_message(self, line, fds)
 

@@ -47,23 +47,50 @@ test('a hand-over that fails after a good probe is refused: the response crosses
     }
     client.socket.destroy();
     assert.match(output(), /cannot hand the client socket to the python host \(.*\); the response crosses the bridge/);
+    // The channel is gone for good: later requests are not even offered a direct write.
+    assert.match(output(), /direct writes stopped \(the IPC channel to the host is closed\)/);
+    assert.equal(output().match(/cannot hand the client socket/g)?.length, 1, output());
   });
 });
 
-test('a host that drops handed-over sockets: the waiting stream ends within the request timeout, later ones are refused and cross the bridge', async () => {
+test('a host that drops handed-over sockets: the response is undone and crosses the bridge, later ones are not offered', async () => {
   await withFault('drop-sockets', ['--request-timeout', '2'], async (port, output) => {
-    // The first socket is sent (Node cannot tell it was dropped): the host
-    // waits for it, bounded by the request timeout, and gives the stream up.
+    // Node sent the socket (it cannot tell it was dropped): the host waits
+    // for it at most half the request timeout, answers DIRECT_UNDONE, and
+    // the body crosses the bridge after the head the worker writes.
     const started = Date.now();
-    const first = await Client.connect(port);
-    first.write(get(`/big?${BIG}`));
-    assert.ok(await first.closed(15_000), 'the first response hung');
-    assert.ok(Date.now() - started >= 1900, 'given up before the request timeout');
-    // Node now waits for an ACK that never comes: the next hand-over is
-    // refused after its own bound, and the response crosses the bridge.
-    const r = await request(port, get(`/big?${BIG}`), { timeoutMs: 20_000 }).catch((e: Error) => assert.fail(e.message + output()));
-    assert.equal(r.status, 200);
-    assert.ok(r.body.equals(expectedBody()), 'body differs');
-    assert.match(output(), /the socket was not passed within 1 s/, output());
+    const first = await request(port, get(`/big?${BIG}`), { timeoutMs: 20_000 });
+    assert.equal(first.status, 200);
+    assert.ok(first.body.equals(expectedBody()), 'body differs');
+    assert.ok(Date.now() - started >= 900, 'undone before the bound');
+    assert.match(output(), /did not arrive within 1 s; the body crosses the bridge instead/);
+    assert.match(output(), /direct writes stopped \(a socket sent over the IPC channel never reached the host\)/);
+    // Later responses are not offered a direct write at all.
+    for (let i = 0; i < 2; i++) {
+      const r = await request(port, get(`/big?${BIG}`), { timeoutMs: 20_000 });
+      assert.equal(r.status, 200);
+      assert.ok(r.body.equals(expectedBody()), 'body differs');
+    }
+    assert.equal(output().match(/did not arrive within/g)?.length, 1, output());
+  });
+});
+
+test('a host that stops acknowledging handles: the next hand-over is refused after its bound and crosses the bridge', async () => {
+  await withFault('no-ack', ['--request-timeout', '2'], async (port, output) => {
+    // The first socket reaches the host (unacknowledged): a direct write.
+    const first = await request(port, get(`/big?${BIG}`), { timeoutMs: 20_000 });
+    assert.equal(first.status, 200);
+    assert.ok(first.body.equals(expectedBody()), 'body differs');
+    assert.doesNotMatch(output(), /cannot hand the client socket/);
+    // Node holds the next socket until an ACK that never comes: refused
+    // after half the request timeout, the body crosses the bridge.
+    const second = await request(port, get(`/big?${BIG}`), { timeoutMs: 20_000 });
+    assert.equal(second.status, 200);
+    assert.ok(second.body.equals(expectedBody()), 'body differs');
+    assert.match(output(), /cannot hand the client socket to the python host \(the socket was not passed within 1 s\)/);
+    assert.match(output(), /direct writes stopped \(the socket was not passed within 1 s\)/);
+    const third = await request(port, get(`/big?${BIG}`), { timeoutMs: 20_000 });
+    assert.equal(third.status, 200);
+    assert.equal(output().match(/cannot hand the client socket/g)?.length, 1, output());
   });
 });
