@@ -294,7 +294,12 @@ export class Connection {
   }
 
   private updateReading(): void {
-    const full = this.parser.buffered > HIGH_WATER;
+    // A head we have not seen the end of is read on: the parser's own limits
+    // (--max-header-size, --max-request-line) bound that buffer, and pausing
+    // would leave a legal head longer than HIGH_WATER waiting for the header
+    // timeout. What we hold back is the pipelined next request.
+    const readingHead = this.exchange === undefined && !this.waitingForHost && this.parser.state === 'head';
+    const full = this.parser.buffered > HIGH_WATER && !readingHead;
     if (full && !this.paused) this.socket.pause();
     else if (!full && this.paused) this.socket.resume();
     this.paused = full;

@@ -42,12 +42,15 @@ except OSError:
   });
 }
 
+// The fields these tests read, in the order they read them.
+const ACCESS_FORMAT = '"%(r)s" %(s)s %(B)s %(M)sms';
+
 describe('a client that stops reading (--send-timeout 1, one app thread)', () => {
   let server: RunningServer;
   before(async () => {
     // The request timeout is long, so only the send timeout can free the thread in time.
     server = await startServer('deadlines_app:app', {
-      args: ['-t', '1', '--request-timeout', '8', '--log-level', 'info'],
+      args: ['-t', '1', '--request-timeout', '8', '--log-level', 'info', '--access-log-format', ACCESS_FORMAT],
       env: { YIMMO_WSGI_SEND_TIMEOUT: '1' },
     });
   });
@@ -82,7 +85,7 @@ describe('a client that stops reading (--send-timeout 1, one app thread)', () =>
 describe('--body-timeout 1', () => {
   let server: RunningServer;
   before(async () => {
-    server = await startServer('deadlines_app:app', { args: ['-t', '2', '--body-timeout', '1', '--log-level', 'info'] });
+    server = await startServer('deadlines_app:app', { args: ['-t', '2', '--body-timeout', '1', '--log-level', 'info', '--access-log-format', ACCESS_FORMAT] });
   });
   after(async () => {
     await server.stop();
@@ -117,7 +120,7 @@ describe('--body-timeout 1', () => {
 describe('--request-timeout 1: a timed-out request is cancelled on the host', () => {
   let server: RunningServer;
   before(async () => {
-    server = await startServer('deadlines_app:app', { args: ['-t', '2', '--request-timeout', '1', '--log-level', 'info'] });
+    server = await startServer('deadlines_app:app', { args: ['-t', '2', '--request-timeout', '1', '--log-level', 'info', '--access-log-format', ACCESS_FORMAT] });
   });
   after(async () => {
     await server.stop();
