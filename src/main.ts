@@ -36,6 +36,11 @@ export function workerConfig(config: Config): WorkerConfig {
     requestTimeoutMs: config.requestTimeoutMs,
     gracefulTimeoutMs: config.gracefulTimeoutMs,
     maxConnections: config.maxConnections,
+    forwardedAllowIps: config.forwardedAllowIps,
+    remoteAddrFromForwarded: config.remoteAddrFromForwarded,
+    rootPath: config.rootPath,
+    proxyProtocol: config.proxyProtocol,
+    proxyAllowIps: config.proxyAllowIps,
     listen: config.processes === 1,
   };
 }

@@ -62,6 +62,8 @@ export function parseArgv(argv: readonly string[]): ParsedArgs {
       throw new ConfigError('YW_CONFIG_USAGE', `option ${flag} (from command line) takes no value, got ${show(inline)}`);
     }
     let value = inline;
+    // A switch may stand alone (`--proxy-protocol`) or take 0/1/true/false.
+    if (value === undefined && target.setting.type === 'bool' && !/^(0|1|true|false)$/i.test(argv[i + 1] ?? '')) value = 'true';
     if (value === undefined) {
       const next = argv[i + 1];
       if (next === undefined || looksLikeOption(next)) {

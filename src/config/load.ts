@@ -49,6 +49,12 @@ export interface Config {
   readonly maxChunkExtension: number;
   readonly maxConnections: number;
   readonly backlog: number;
+  readonly forwardedAllowIps: string;
+  readonly remoteAddrFromForwarded: boolean;
+  /** '' for none. */
+  readonly rootPath: string;
+  readonly proxyProtocol: boolean;
+  readonly proxyAllowIps: string;
   /** Accepted for compatibility; no effect. */
   readonly useKqueue: boolean;
   /** Where each value came from. */
@@ -173,6 +179,11 @@ export function resolveInvocation(argv: readonly string[], env: Env): Invocation
     maxChunkExtension: num('maxChunkExtension'),
     maxConnections: num('maxConnections'),
     backlog: num('backlog'),
+    forwardedAllowIps: str('forwardedAllowIps') ?? '',
+    remoteAddrFromForwarded: values.get('remoteAddrFromForwarded') === true,
+    rootPath: str('rootPath') ?? '',
+    proxyProtocol: values.get('proxyProtocol') === true,
+    proxyAllowIps: str('proxyAllowIps') ?? '',
     useKqueue: values.get('useKqueue') === true,
     sources,
     warnings: warnings(env, origin('useKqueue')),

@@ -71,7 +71,7 @@ export interface LevelSetting extends Common {
 }
 
 /** Checks applied to string and path settings once their value is chosen. */
-export type Check = 'host' | 'module' | 'expression' | 'executable' | 'tls-file' | 'config-file';
+export type Check = 'host' | 'module' | 'expression' | 'executable' | 'tls-file' | 'config-file' | 'address-list' | 'root-path';
 
 export interface StringSetting extends Common {
   readonly type: 'string' | 'path';
@@ -195,6 +195,47 @@ export const SETTINGS = [
     doc: 'TLS private key path (PEM, unencrypted)',
   },
   {
+    key: 'forwardedAllowIps', type: 'string', flag: 'forwarded-allow-ips', env: 'YIMMO_WSGI_FORWARDED_ALLOW_IPS',
+    yaml: 'wsgi.forwarded_allow_ips', meta: 'LIST', default: '127.0.0.1,::1', check: 'address-list',
+    doc: 'Peers trusted to set the scheme (and, if asked, the client address) with forwarding headers',
+    details: 'A comma list of IP addresses and CIDR blocks, or `*` for every peer (only when nothing but your proxy can ' +
+      'reach the server). From these peers (and from Unix-socket peers), `X-Forwarded-Proto`, `X-Forwarded-Ssl` and ' +
+      '`Forwarded: proto=` (RFC 7239) set `wsgi.url_scheme`; fields that contradict each other change nothing. ' +
+      'From any other peer the fields reach the application untouched but change nothing. The proxy must overwrite ' +
+      'these fields, not pass on what the client sent.',
+  },
+  {
+    key: 'remoteAddrFromForwarded', type: 'bool', flag: 'remote-addr-from-forwarded',
+    env: 'YIMMO_WSGI_REMOTE_ADDR_FROM_FORWARDED', yaml: 'wsgi.remote_addr_from_forwarded', meta: '0|1', default: false,
+    doc: 'Take REMOTE_ADDR/REMOTE_PORT from X-Forwarded-For or Forwarded: for= sent by a trusted peer',
+    details: 'The client is the rightmost address of the list that is not in `--forwarded-allow-ips` (the leftmost ' +
+      'if all are). REMOTE_PORT is the port the field gives, else 0. A list with an entry that is not an address, ' +
+      'or the two fields naming different clients, changes nothing.',
+  },
+  {
+    key: 'rootPath', type: 'string', flag: 'root-path', env: 'YIMMO_WSGI_ROOT_PATH', yaml: 'wsgi.root_path',
+    meta: 'PATH', default: null, defaultText: 'none', example: '/app', check: 'root-path',
+    doc: 'Mount the application under this path: SCRIPT_NAME, stripped from PATH_INFO',
+    details: 'A request path equal to it or starting with it and `/` loses it from PATH_INFO; other paths are passed ' +
+      'whole. SCRIPT_NAME is set either way, so the application builds its URLs under it.',
+  },
+  {
+    key: 'proxyProtocol', type: 'bool', flag: 'proxy-protocol', env: 'YIMMO_WSGI_PROXY_PROTOCOL',
+    yaml: 'wsgi.proxy_protocol', meta: '0|1', default: false,
+    doc: 'Read a PROXY protocol header (v1 or v2) on connections from --proxy-allow-ips',
+    details: 'A peer in `--proxy-allow-ips` must start each connection with a PROXY header (HAProxy `send-proxy` or ' +
+      '`send-proxy-v2`), before TLS when TLS is on: REMOTE_ADDR and REMOTE_PORT are the client\'s, and a v2 SSL TLV ' +
+      'makes the scheme https. A missing, malformed or slow header (5 s, or the header timeout if shorter) closes the ' +
+      'connection. v2 LOCAL (health checks) and v1 UNKNOWN are served as direct connections. Other peers are served ' +
+      'as direct clients, but one that sends a PROXY header is disconnected.',
+  },
+  {
+    key: 'proxyAllowIps', type: 'string', flag: 'proxy-allow-ips', env: 'YIMMO_WSGI_PROXY_ALLOW_IPS',
+    yaml: 'wsgi.proxy_allow_ips', meta: 'LIST', default: '127.0.0.1,::1', check: 'address-list',
+    doc: 'Peers allowed to send a PROXY protocol header',
+    details: 'Same syntax as `--forwarded-allow-ips`.',
+  },
+  {
     key: 'maxRequestLine', type: 'int', flag: 'max-request-line', env: 'YIMMO_WSGI_MAX_REQUEST_LINE',
     yaml: 'wsgi.max_request_line', meta: 'BYTES', default: 8190, min: 16, max: MIB,
     doc: 'Longest request line in bytes; longer gets 414',
@@ -312,4 +353,6 @@ const CHECK_TEXT: { readonly [C in Check]: string } = {
   executable: 'an executable file, or a command name found on PATH',
   'tls-file': 'a readable PEM file',
   'config-file': 'a readable YAML file',
+  'address-list': 'a comma list of IP addresses and CIDR blocks (10.0.0.0/8, fd00::/8), or *',
+  'root-path': 'a path starting with / and not ending with / (letters, digits and -._~!$&\'()*+,;=:@/)',
 };

@@ -5,6 +5,7 @@
 
 import { isIP } from 'node:net';
 import { parseLogLevel } from '../log/logger';
+import { AddressSet } from '../net/address-set';
 import { kindOf } from './config-error';
 import { rangeText, type AnySetting } from './schema';
 
@@ -17,6 +18,9 @@ const SIZE_TEXT = /^(\d+)([KMGT](i?B)?|B)?$/i;
 const SIZE_UNITS: Readonly<Record<string, number>> = { K: 2 ** 10, M: 2 ** 20, G: 2 ** 30, T: 2 ** 40 };
 const MODULE_NAME = /^[\p{ID_Start}_][\p{ID_Continue}]*(\.[\p{ID_Start}_][\p{ID_Continue}]*)*$/u;
 const HOST_NAME = /^(?=.{1,253}$)[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?(\.[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*\.?$/;
+
+/** RFC 3986 path characters without '%', so SCRIPT_NAME is the same encoded and decoded. */
+const ROOT_PATH = /^(\/[A-Za-z0-9\-._~!$&'()*+,;=:@]+)+$/;
 
 function fail(s: AnySetting, actual?: unknown): Parsed {
   const suffix = actual === undefined ? '' : `, not ${kindOf(actual)}`;
@@ -110,6 +114,13 @@ function checkText(s: AnySetting & { readonly type: 'string' | 'path' }, text: s
       return MODULE_NAME.test(text) ? ok(text) : fail(s);
     case 'expression':
       return text.trim() === '' ? fail(s) : ok(text);
+    case 'address-list': {
+      const parsed = AddressSet.parse(text);
+      if ('error' in parsed) return { ok: false, reason: parsed.error };
+      return ok(text.trim()); // '' trusts no peer
+    }
+    case 'root-path':
+      return ROOT_PATH.test(text) ? ok(text) : fail(s);
     case 'executable':
     case 'tls-file':
     case 'config-file':

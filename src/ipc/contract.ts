@@ -22,6 +22,13 @@ export interface WorkerConfig {
   readonly requestTimeoutMs: number;
   readonly gracefulTimeoutMs: number;
   readonly maxConnections: number;
+  /** Address list (src/net/address-set.ts) of peers whose X-Forwarded-* / Forwarded fields are believed. */
+  readonly forwardedAllowIps: string;
+  readonly remoteAddrFromForwarded: boolean;
+  /** '' for none. */
+  readonly rootPath: string;
+  readonly proxyProtocol: boolean;
+  readonly proxyAllowIps: string;
   /**
    * Whether the worker listens itself (one worker) or receives connections
    * from the supervisor, which deals them to the least busy worker.

@@ -50,7 +50,7 @@ export class BridgeExchange implements Exchange, StreamHandler {
   ) {
     this.window = options.requestWindow;
     this.stream = host.openStream(this);
-    const direct = facts.scheme === 'http' && host.info.direct;
+    const direct = !facts.tls && host.info.direct;
     host.send(encodeTextFrame(FrameType.REQUEST, this.stream, requestPayload(head, facts, direct)));
   }
 

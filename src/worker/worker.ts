@@ -12,6 +12,7 @@ import { enabled, log, setLogLevel } from '../log/logger';
 import { HTTP_ERRORS, STARTUP_ERRORS, WORKER_ERRORS } from '../errors';
 import { BridgeExchange } from './exchange';
 import { HostKeeper } from './host-keeper';
+import { ClientFacts } from './client-facts';
 import { EXIT, type FromWorker, type WorkerConfig } from '../ipc/contract';
 
 export const SERVER_NAME = 'yimmo-wsgi';
@@ -25,6 +26,7 @@ export class Worker {
   private readonly waiting = new Set<Connection>();
   private readonly hosts: HostKeeper;
   private readonly connectionOptions: ConnectionOptions;
+  private readonly clientFacts: ClientFacts;
   private server: net.Server | undefined;
   private sweepTimer: NodeJS.Timeout | undefined;
   private shuttingDown = false;
@@ -50,6 +52,7 @@ export class Worker {
       config.gracefulTimeoutMs,
       () => this.startWaiting(),
     );
+    this.clientFacts = new ClientFacts(config);
     this.connectionOptions = {
       limits: config.limits,
       idleTimeoutMs: config.idleTimeoutMs,
@@ -72,6 +75,7 @@ export class Worker {
       return this.exit(e.appLoad ? EXIT.appLoad : EXIT.python);
     }
     const server = this.createServer();
+    this.clientFacts.install(server); // the PROXY protocol pre-stage, before TLS and HTTP
     this.server = server;
     if (!this.config.listen) {
       this.report({ type: 'ready', port: 0, python: host.info.python, executable: host.info.executable, hostPid: host.info.pid });
@@ -121,13 +125,7 @@ export class Worker {
       socket.end(cannedResponse(503, true, SERVER_NAME));
       return;
     }
-    const facts = {
-      remoteAddress: socket.remoteAddress ?? '',
-      remotePort: socket.remotePort ?? 0,
-      localAddress: socket.localAddress ?? this.config.bindHost,
-      localPort: socket.localPort ?? this.config.port,
-      scheme,
-    };
+    const facts = this.clientFacts.facts(socket, scheme);
     const connection = new Connection(socket, this.connectionOptions, (conn, head) => this.startExchange(conn, head, facts), this.events);
     this.connections.add(connection);
   }

@@ -49,6 +49,11 @@ export function samples(box: Sandbox): Sample[] {
     { key: 'maxChunkExtension', cli: ['0', 0], env: ['100', 100], yaml: [200, 200] },
     { key: 'maxConnections', cli: ['10', 10], env: ['20', 20], yaml: [30, 30] },
     { key: 'backlog', cli: ['128', 128], env: ['256', 256], yaml: [512, 512] },
+    { key: 'forwardedAllowIps', cli: ['10.0.0.0/8, ::1', '10.0.0.0/8, ::1'], env: ['*', '*'], yaml: ['192.168.0.1', '192.168.0.1'] },
+    { key: 'remoteAddrFromForwarded', cli: ['false', false], env: ['true', true], yaml: [true, true] },
+    { key: 'rootPath', cli: ['/app', '/app'], env: ['/a/b', '/a/b'], yaml: ['/x', '/x'] },
+    { key: 'proxyProtocol', cli: ['0', false], env: ['1', true], yaml: [true, true] },
+    { key: 'proxyAllowIps', cli: ['10.1.0.0/16', '10.1.0.0/16'], env: ['fd00::/8', 'fd00::/8'], yaml: ['127.0.0.1', '127.0.0.1'] },
     { key: 'useKqueue', env: ['0', false], yaml: [true, true] },
   ];
 }
