@@ -32,6 +32,11 @@ export class ClientFacts {
     this.proxyStage?.install(server);
   }
 
+  /** The client's address for logs: the one a PROXY header named, else the socket's peer. */
+  clientAddress(socket: net.Socket): string {
+    return this.proxyStage?.clientOf(socket)?.address ?? socket.remoteAddress ?? '-';
+  }
+
   facts(socket: net.Socket, scheme: 'http' | 'https'): ConnectionFacts {
     const proxied = this.proxyStage?.clientOf(socket);
     const remoteAddress = proxied?.address ?? socket.remoteAddress ?? '';

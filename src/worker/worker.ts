@@ -151,11 +151,11 @@ export class Worker {
     exchangeDone: (connection, head, writer, durationMs) => {
       if (!enabled('INFO')) return;
       const target = head.target.length > 200 ? head.target.slice(0, 200) + '...' : head.target;
-      log.info(`${connection.socket.remoteAddress ?? '-'} "${head.method} ${target} HTTP/1.${head.minorVersion}" ${writer.status} ${writer.bodyBytes} ${durationMs}ms`);
+      log.info(`${this.clientFacts.clientAddress(connection.socket)} "${head.method} ${target} HTTP/1.${head.minorVersion}" ${writer.status} ${writer.bodyBytes} ${durationMs}ms`);
     },
     rejected: (connection, error) => {
       const known = (HTTP_ERRORS as Record<string, { message: string }>)[error.code];
-      log.info(`${connection.socket.remoteAddress ?? '-'} rejected with ${error.status}: ${error.code} ${known?.message ?? ''} (${error.detail})`);
+      log.info(`${this.clientFacts.clientAddress(connection.socket)} rejected with ${error.status}: ${error.code} ${known?.message ?? ''} (${error.detail})`);
     },
     closed: (connection) => {
       this.connections.delete(connection);
