@@ -6,6 +6,8 @@ import { ConfigError, resolveInvocation, type Config } from './config/load';
 import { log, setLogLevel } from './log/logger';
 import { EXIT, type WorkerConfig } from './ipc/contract';
 import { Supervisor } from './supervisor/supervisor';
+import { prepareProcess, readsExecutableVariable, type PidFile } from './process-setup';
+import { memberOf } from './config/accounts';
 
 function version(): string {
   const pkg = JSON.parse(fs.readFileSync(path.join(__dirname, '..', '..', 'package.json'), 'utf8')) as { version: string };
@@ -41,6 +43,12 @@ export function workerConfig(config: Config): WorkerConfig {
     rootPath: config.rootPath,
     proxyProtocol: config.proxyProtocol,
     proxyAllowIps: config.proxyAllowIps,
+    hostTitles: readsExecutableVariable(config.python),
+    privileges: {
+      uid: config.user?.uid ?? null,
+      gid: config.group?.gid ?? config.user?.gid ?? null,
+      groups: config.user === null ? [] : memberOf(config.user.name),
+    },
     listen: config.processes === 1,
   };
 }
@@ -65,7 +73,17 @@ function runSupervisor(): void {
   const config = invocation.config;
   setLogLevel(config.logLevel);
   for (const warning of config.warnings) log.warning(warning);
-  new Supervisor(workerConfig(config), { version: version(), appSpec: `${config.module}:${config.app}` }).start();
+  const appSpec = `${config.module}:${config.app}`;
+  let pidFile: PidFile | undefined;
+  try {
+    pidFile = prepareProcess(config);
+  } catch (err) {
+    if (!(err instanceof ConfigError)) throw err;
+    process.stderr.write(`yimmo-wsgi: ${err.message}\n`);
+    process.exit(EXIT.config);
+  }
+  process.title = `yimmo-wsgi: supervisor [${appSpec}]`;
+  new Supervisor(workerConfig(config), { version: version(), appSpec, onListening: () => pidFile?.write() }).start();
 }
 
 runSupervisor();

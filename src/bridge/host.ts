@@ -20,6 +20,15 @@ export interface HostOptions {
   readonly responseWindow: number;
   /** How long a direct write waits for a client that accepts nothing; 0 = no limit. */
   readonly directTimeoutMs: number;
+  /**
+   * Process title, given as argv[0]; the interpreter then learns its own path
+   * from PYTHONEXECUTABLE, which only Python >= 3.11 reads on Linux: absent for
+   * older ones (their venv detection needs the real argv[0]).
+   */
+  readonly title?: string;
+  /** Ids the host runs as (--user / --group); absent: the worker's. */
+  readonly uid?: number;
+  readonly gid?: number;
 }
 
 export interface HostInfo {
@@ -83,7 +92,10 @@ export class Host {
     const bootstrap = BOOTSTRAP.replace('{dir}', JSON.stringify(PYTHON_DIR));
     // fd 3: the bridge socket. fd 4: Node's IPC channel, used only to hand
     // client sockets over for direct writes (docs/protocol.md).
-    const child = spawn(options.python, ['-c', bootstrap, json], { stdio: ['ignore', 'inherit', 'inherit', 'pipe', 'ipc'] });
+    const ids = { ...(options.uid !== undefined ? { uid: options.uid } : {}), ...(options.gid !== undefined ? { gid: options.gid } : {}) };
+    const titled = options.title === undefined ? {}
+      : { argv0: options.title, env: { ...process.env, PYTHONEXECUTABLE: options.python, YIMMO_HOST_TITLED: '1' } };
+    const child = spawn(options.python, ['-c', bootstrap, json], { stdio: ['ignore', 'inherit', 'inherit', 'pipe', 'ipc'], ...ids, ...titled });
     child.channel?.unref();
     child.on('message', () => {}); // the host sends only handle ACKs, which Node consumes itself
     const socket = child.stdio[3] as Socket;

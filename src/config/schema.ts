@@ -71,7 +71,8 @@ export interface LevelSetting extends Common {
 }
 
 /** Checks applied to string and path settings once their value is chosen. */
-export type Check = 'host' | 'module' | 'expression' | 'executable' | 'tls-file' | 'config-file' | 'address-list' | 'root-path';
+export type Check = 'host' | 'module' | 'expression' | 'executable' | 'tls-file' | 'config-file' | 'address-list' | 'root-path'
+  | 'directory' | 'path-list' | 'user' | 'group' | 'umask' | 'pid-file';
 
 export interface StringSetting extends Common {
   readonly type: 'string' | 'path';
@@ -151,6 +152,44 @@ export const SETTINGS = [
     example: 'python3', check: 'executable',
     doc: 'Python interpreter that runs the application (CPython >= 3.8)',
     details: 'A path (absolute, or relative) to an executable, or a bare name looked up on PATH.',
+  },
+  {
+    key: 'chdir', type: 'path', flag: 'chdir', env: 'YIMMO_WSGI_CHDIR', yaml: 'wsgi.chdir', meta: 'DIR',
+    default: null, defaultText: 'none (stay in the current directory)', example: '/srv/app', check: 'directory',
+    doc: 'Change to this directory before starting the workers and loading the app',
+    details: 'The application module is looked for there first. Relative paths of other settings are resolved ' +
+      'before the change, against the directory the server was started in (or the config file\'s).',
+  },
+  {
+    key: 'pythonPath', type: 'string', flag: 'pythonpath', env: 'YIMMO_WSGI_PYTHONPATH', yaml: 'wsgi.pythonpath',
+    meta: 'DIRS', default: null, defaultText: 'none', example: '/srv/app/src,/srv/lib', check: 'path-list',
+    doc: 'Comma list of directories put at the front of the app\'s sys.path',
+    details: 'They come right after the working directory, ahead of PYTHONPATH and site-packages. Relative ' +
+      'directories are resolved like other paths.',
+  },
+  {
+    key: 'user', type: 'string', flag: 'user', env: 'YIMMO_WSGI_USER', yaml: 'wsgi.user', meta: 'USER',
+    default: null, defaultText: 'none (keep the user the server was started as)', example: 'www-data', check: 'user',
+    doc: 'Run workers and the application as this user (name or uid), after binding',
+    details: 'The supervisor binds the port first and stays as started; every worker and Python host switches ' +
+      'to this user (and to its primary group unless `--group` is given). Starting as root without it ' +
+      'runs the application as root, which is logged at WARNING.',
+  },
+  {
+    key: 'group', type: 'string', flag: 'group', env: 'YIMMO_WSGI_GROUP', yaml: 'wsgi.group', meta: 'GROUP',
+    default: null, defaultText: 'none (the user\'s primary group)', example: 'www-data', check: 'group',
+    doc: 'Run workers and the application with this group (name or gid)',
+  },
+  {
+    key: 'umask', type: 'string', flag: 'umask', env: 'YIMMO_WSGI_UMASK', yaml: 'wsgi.umask', meta: 'OCTAL',
+    default: null, defaultText: 'none (inherited)', example: '027', check: 'umask',
+    doc: 'File mode creation mask of the server and the application (octal, e.g. 027)',
+  },
+  {
+    key: 'pidFile', type: 'path', flag: 'pid-file', env: 'YIMMO_WSGI_PID_FILE', yaml: 'wsgi.pid_file', meta: 'FILE',
+    default: null, defaultText: 'none', example: '/run/yimmo-wsgi.pid', check: 'pid-file',
+    doc: 'Write the supervisor\'s pid to this file once listening; removed on exit',
+    details: 'A file that names a running process stops the server from starting (exit 2); a stale one is replaced.',
   },
   {
     key: 'idleTimeoutMs', type: 'seconds', flag: 'idle-timeout', env: 'YIMMO_SERVER_IDLE_TIMEOUT',
@@ -354,5 +393,11 @@ const CHECK_TEXT: { readonly [C in Check]: string } = {
   'tls-file': 'a readable PEM file',
   'config-file': 'a readable YAML file',
   'address-list': 'a comma list of IP addresses and CIDR blocks (10.0.0.0/8, fd00::/8), or *',
+  directory: 'an existing directory',
+  'path-list': 'a comma list of directories',
+  user: 'a user name or a numeric uid known to the system',
+  group: 'a group name or a numeric gid known to the system',
+  umask: 'an octal mask from 000 to 777, e.g. 022',
+  'pid-file': 'a file path in an existing directory',
   'root-path': 'a path starting with / and not ending with / (letters, digits and -._~!$&\'()*+,;=:@/)',
 };

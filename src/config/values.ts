@@ -121,6 +121,15 @@ function checkText(s: AnySetting & { readonly type: 'string' | 'path' }, text: s
     }
     case 'root-path':
       return ROOT_PATH.test(text) ? ok(text) : fail(s);
+    case 'umask':
+      return /^(0o?)?[0-7]{1,3}$/i.test(text) ? ok(text) : fail(s);
+    case 'user':
+    case 'group':
+      return /^[A-Za-z0-9_][A-Za-z0-9_.-]*\$?$/.test(text) ? ok(text) : fail(s);
+    case 'path-list':
+      return text.split(',').every((p) => p.trim() !== '') ? ok(text) : fail(s);
+    case 'directory':
+    case 'pid-file':
     case 'executable':
     case 'tls-file':
     case 'config-file':

@@ -15,6 +15,8 @@ const HEALTHY_AFTER_MS = 60_000;
 export interface Banner {
   readonly version: string;
   readonly appSpec: string;
+  /** Called once, when the server first listens (after the banner). */
+  readonly onListening?: () => void;
 }
 
 interface Child {
@@ -125,6 +127,7 @@ export class Supervisor {
       `yimmo-wsgi ${this.banner.version} | Node ${process.version} (${process.execPath}) | Python ${ready.python} (${ready.executable})\n` +
         `Serving ${this.banner.appSpec} on ${scheme}://${host}:${ready.port} | ${c.processes} process${c.processes > 1 ? 'es' : ''} x ${c.threads} thread${c.threads > 1 ? 's' : ''} | pid ${process.pid}\n`,
     );
+    this.banner.onListening?.();
   }
 
   private onExit(child: Child, code: number | null, signal: string | null): void {

@@ -13,6 +13,8 @@ import { HTTP_ERRORS, STARTUP_ERRORS, WORKER_ERRORS } from '../errors';
 import { BridgeExchange } from './exchange';
 import { HostKeeper } from './host-keeper';
 import { ClientFacts } from './client-facts';
+import { dropPrivileges, hostIds } from './privileges';
+import { hostTitle } from './titles';
 import { EXIT, type FromWorker, type WorkerConfig } from '../ipc/contract';
 
 export const SERVER_NAME = 'yimmo-wsgi';
@@ -48,6 +50,8 @@ export class Worker {
         // A direct write gives up on a client that accepts nothing for as
         // long as the request timeout allows an application (0: never).
         directTimeoutMs: config.requestTimeoutMs,
+        ...hostIds(config.privileges),
+        ...hostTitle(config),
       },
       config.gracefulTimeoutMs,
       () => this.startWaiting(),
@@ -65,6 +69,7 @@ export class Worker {
 
   /** Loads the application first, then listens: a broken app never binds the port. */
   async start(): Promise<void> {
+    if (!this.config.listen) dropPrivileges(this.config.privileges); // the supervisor binds
     let host;
     try {
       host = await this.hosts.start();
@@ -88,6 +93,7 @@ export class Worker {
       void this.hosts.stop().then(() => this.exit(EXIT.bind));
     });
     server.listen({ host: this.config.bindHost, port: this.config.port, backlog: this.config.backlog }, () => {
+      dropPrivileges(this.config.privileges); // bound: the rest runs unprivileged
       const address = server.address() as net.AddressInfo;
       this.report({ type: 'ready', port: address.port, python: host.info.python, executable: host.info.executable, hostPid: host.info.pid });
     });

@@ -37,6 +37,12 @@ export function samples(box: Sandbox): Sample[] {
       // Relative to the config file's directory (the sandbox).
       yaml: ['py/file-python', join(box.dir, 'py/file-python')],
     },
+    { key: 'chdir', cli: [box.dir, box.dir], env: [box.bin, box.bin], yaml: ['py', join(box.dir, 'py')] },
+    { key: 'pythonPath', cli: ['/a,/b', ['/a', '/b']], env: ['/c', ['/c']], yaml: ['lib, src', [join(box.dir, 'lib'), join(box.dir, 'src')]] },
+    { key: 'user', cli: ['root', { name: 'root', uid: 0, gid: 0 }], env: ['65534', { name: 'nobody', uid: 65534, gid: 65534 }], yaml: ['daemon', { name: 'daemon', uid: 1, gid: 1 }] },
+    { key: 'group', cli: ['root', { name: 'root', gid: 0 }], env: ['65534', { name: 'nogroup', gid: 65534 }], yaml: ['daemon', { name: 'daemon', gid: 1 }] },
+    { key: 'umask', cli: ['027', 0o27], env: ['0o077', 0o77], yaml: ['22', 0o22] },
+    { key: 'pidFile', cli: ['/tmp/a.pid', '/tmp/a.pid'], env: [join(box.dir, 'b.pid'), join(box.dir, 'b.pid')], yaml: ['c.pid', join(box.dir, 'c.pid')] },
     { key: 'idleTimeoutMs', cli: ['1.5', 1500], env: ['2.25', 2250], yaml: [0.5, 500] },
     { key: 'headerTimeoutMs', cli: ['3', 3000], env: ['4', 4000], yaml: [5, 5000] },
     { key: 'bodyTimeoutMs', cli: ['0.1', 100], env: ['7', 7000], yaml: [8, 8000] },
