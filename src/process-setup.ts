@@ -25,6 +25,7 @@ export function prepareProcess(config: Config): PidFile | undefined {
     log.warning('running the application as root: start as another user, or pass --user to switch after binding');
   }
   if (config.umask !== null) process.umask(config.umask);
+  for (const [name, value] of Object.entries(config.env)) process.env[name] = value;
   if (config.pythonPath.length > 0) {
     // Python puts PYTHONPATH right after the script directory ('' for -c, the working directory).
     const existing = process.env['PYTHONPATH'];

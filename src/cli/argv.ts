@@ -76,7 +76,10 @@ export function parseArgv(argv: readonly string[]): ParsedArgs {
       value = next;
       i++;
     }
-    values.set(target.setting.key, value);
+    // --env repeats: each occurrence adds a line (a value cannot hold a newline).
+    const earlier = values.get(target.setting.key);
+    const repeats = target.setting.type === 'string' && target.setting.check === 'env-list';
+    values.set(target.setting.key, repeats && earlier !== undefined ? `${earlier}\n${value}` : value);
   }
   return { action: 'run', values, positional };
 }

@@ -38,6 +38,8 @@ export interface Config {
   readonly chdir: string | null;
   /** Absolute directories, in order. */
   readonly pythonPath: readonly string[];
+  /** --env: variables set for the workers and the app. */
+  readonly env: Readonly<Record<string, string>>;
   readonly user: Account | null;
   readonly group: { readonly name: string; readonly gid: number } | null;
   readonly umask: number | null;
@@ -194,6 +196,7 @@ export function resolveInvocation(argv: readonly string[], env: Env): Invocation
     python: found.path,
     chdir,
     pythonPath,
+    env: Object.fromEntries((str('env') ?? '').split('\n').filter((l) => l !== '').map((l) => [l.slice(0, l.indexOf('=')), l.slice(l.indexOf('=') + 1)])),
     user,
     group,
     umask: umaskText === null ? null : parseInt(umaskText.replace(/^0o/i, ''), 8),

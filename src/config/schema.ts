@@ -72,7 +72,7 @@ export interface LevelSetting extends Common {
 
 /** Checks applied to string and path settings once their value is chosen. */
 export type Check = 'host' | 'module' | 'expression' | 'executable' | 'tls-file' | 'config-file' | 'address-list' | 'root-path'
-  | 'directory' | 'path-list' | 'user' | 'group' | 'umask' | 'pid-file';
+  | 'directory' | 'path-list' | 'user' | 'group' | 'umask' | 'pid-file' | 'env-list';
 
 export interface StringSetting extends Common {
   readonly type: 'string' | 'path';
@@ -166,6 +166,14 @@ export const SETTINGS = [
     doc: 'Comma list of directories put at the front of the app\'s sys.path',
     details: 'They come right after the working directory, ahead of PYTHONPATH and site-packages. Relative ' +
       'directories are resolved like other paths.',
+  },
+  {
+    key: 'env', type: 'string', flag: 'env', env: 'YIMMO_WSGI_ENV', yaml: 'wsgi.env', meta: 'KEY=VALUE',
+    default: null, defaultText: 'none', example: 'DJANGO_SETTINGS_MODULE=mysite.settings', check: 'env-list',
+    doc: 'Set an environment variable for the workers and the app (repeatable)',
+    details: 'Give the flag once per variable. In YIMMO_WSGI_ENV put one KEY=VALUE per line; in the config file ' +
+      'a mapping (`env: {KEY: VALUE}`) or a list of `KEY=VALUE` strings. The command line, the environment and the ' +
+      'file do not merge: the first of them that sets it wins, as for every setting.',
   },
   {
     key: 'user', type: 'string', flag: 'user', env: 'YIMMO_WSGI_USER', yaml: 'wsgi.user', meta: 'USER',
@@ -395,6 +403,8 @@ const CHECK_TEXT: { readonly [C in Check]: string } = {
   'address-list': 'a comma list of IP addresses and CIDR blocks (10.0.0.0/8, fd00::/8), or *',
   directory: 'an existing directory',
   'path-list': 'a comma list of directories',
+  'env-list': 'KEY=VALUE, KEY a letter or _ then letters, digits or _ (repeat the flag for more; one per line in ' +
+    'the variable; a mapping or a list of KEY=VALUE in YAML)',
   user: 'a user name or a numeric uid known to the system',
   group: 'a group name or a numeric gid known to the system',
   umask: 'an octal mask from 000 to 777, e.g. 022',

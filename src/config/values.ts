@@ -22,6 +22,27 @@ const HOST_NAME = /^(?=.{1,253}$)[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?(\.[
 /** RFC 3986 path characters without '%', so SCRIPT_NAME is the same encoded and decoded. */
 const ROOT_PATH = /^(\/[A-Za-z0-9\-._~!$&'()*+,;=:@]+)+$/;
 
+/** KEY=VALUE for --env: a POSIX-portable name, any value without a newline. */
+const ENV_ENTRY = /^[A-Za-z_][A-Za-z0-9_]*=[^\n]*$/;
+
+/** `env:` in YAML: a mapping of names to scalars, or a list of KEY=VALUE strings. */
+function envFromYaml(s: AnySetting & { readonly type: 'string' | 'path' }, value: unknown): Parsed {
+  let lines: string[];
+  if (Array.isArray(value)) {
+    if (!value.every((v) => typeof v === 'string')) return fail(s, value);
+    lines = value as string[];
+  } else if (typeof value === 'object' && value !== null) {
+    const entries = Object.entries(value as Record<string, unknown>);
+    if (!entries.every(([, v]) => typeof v === 'string' || typeof v === 'number' || typeof v === 'boolean')) return fail(s, value);
+    lines = entries.map(([k, v]) => `${k}=${String(v)}`);
+  } else if (typeof value === 'string') {
+    lines = [value];
+  } else {
+    return fail(s, value);
+  }
+  return checkText(s, lines.join('\n'));
+}
+
 function fail(s: AnySetting, actual?: unknown): Parsed {
   const suffix = actual === undefined ? '' : `, not ${kindOf(actual)}`;
   return { ok: false, reason: `must be ${rangeText(s)}${suffix}` };
@@ -78,6 +99,7 @@ export function parseYaml(s: AnySetting, value: unknown): Parsed {
     }
     case 'string':
     case 'path':
+      if (s.check === 'env-list') return envFromYaml(s, value);
       return typeof value === 'string' ? checkText(s, value) : fail(s, value);
   }
 }
@@ -121,6 +143,10 @@ function checkText(s: AnySetting & { readonly type: 'string' | 'path' }, text: s
     }
     case 'root-path':
       return ROOT_PATH.test(text) ? ok(text) : fail(s);
+    case 'env-list': {
+      const lines = text.split('\n').filter((l) => l !== '');
+      return lines.length > 0 && lines.every((l) => ENV_ENTRY.test(l)) ? ok(lines.join('\n')) : fail(s);
+    }
     case 'umask':
       return /^(0o?)?[0-7]{1,3}$/i.test(text) ? ok(text) : fail(s);
     case 'user':

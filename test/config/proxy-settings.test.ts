@@ -48,3 +48,13 @@ test('a root path must start with / and not end with /', () => {
     throwsConfig(() => run(['--root-path', bad, 'm:a'], box.env()), 'YW_CONFIG_INVALID', '--root-path', 'starting with /');
   }
 });
+
+test('--env repeats; each KEY=VALUE must have a valid name; YAML takes a mapping or a list', () => {
+  assert.deepEqual(run(['--env', 'A=1', '--env', 'B=two words', '--env', 'C=', 'm:a'], box.env()).env, { A: '1', B: 'two words', C: '' });
+  const listFile = box.file('env-list.yaml', 'wsgi:\n  env: ["X=1", "Y=a=b"]\n');
+  assert.deepEqual(run(['-c', listFile, 'm:a'], box.env()).env, { X: '1', Y: 'a=b' });
+  throwsConfig(() => run(['--env', 'NOEQUALS', 'm:a'], box.env()), 'YW_CONFIG_INVALID', "invalid --env 'NOEQUALS'", 'KEY=VALUE');
+  throwsConfig(() => run(['--env', '1BAD=x', 'm:a'], box.env()), 'YW_CONFIG_INVALID', "--env '1BAD=x'");
+  const badFile = box.file('env-bad.yaml', 'wsgi:\n  env: {A: [1, 2]}\n');
+  throwsConfig(() => run(['-c', badFile, 'm:a'], box.env()), 'YW_CONFIG_INVALID', 'wsgi.env');
+});

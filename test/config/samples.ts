@@ -39,6 +39,7 @@ export function samples(box: Sandbox): Sample[] {
     },
     { key: 'chdir', cli: [box.dir, box.dir], env: [box.bin, box.bin], yaml: ['py', join(box.dir, 'py')] },
     { key: 'pythonPath', cli: ['/a,/b', ['/a', '/b']], env: ['/c', ['/c']], yaml: ['lib, src', [join(box.dir, 'lib'), join(box.dir, 'src')]] },
+    { key: 'env', cli: ['A=1', { A: '1' }], env: ['B=2\nC=x=y', { B: '2', C: 'x=y' }], yaml: [{ D: 'd', E: 5 }, { D: 'd', E: '5' }] },
     { key: 'user', cli: ['root', { name: 'root', uid: 0, gid: 0 }], env: ['65534', { name: 'nobody', uid: 65534, gid: 65534 }], yaml: ['daemon', { name: 'daemon', uid: 1, gid: 1 }] },
     { key: 'group', cli: ['root', { name: 'root', gid: 0 }], env: ['65534', { name: 'nogroup', gid: 65534 }], yaml: ['daemon', { name: 'daemon', gid: 1 }] },
     { key: 'umask', cli: ['027', 0o27], env: ['0o077', 0o77], yaml: ['22', 0o22] },

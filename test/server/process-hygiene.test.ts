@@ -161,3 +161,12 @@ test('process titles name the supervisor, the workers and the hosts, with the ap
     await server.stop();
   }
 });
+
+test('--env sets variables the application sees (repeatable)', async () => {
+  const server = await startServer('process_app:app', { args: ['--env', 'YW_ONE=1', '--env', 'YW_TWO=a b=c'] });
+  try {
+    assert.deepEqual((await seen(server.port, '?env=YW_ONE,YW_TWO'))['env'], { YW_ONE: '1', YW_TWO: 'a b=c' });
+  } finally {
+    await server.stop();
+  }
+});
