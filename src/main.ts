@@ -6,7 +6,7 @@ import { ConfigError, resolveInvocation, type Config } from './config/load';
 import { log, setLogLevel } from './log/logger';
 import { EXIT, type WorkerConfig } from './ipc/contract';
 import { Supervisor } from './supervisor/supervisor';
-import { prepareProcess, readsExecutableVariable, type PidFile } from './process-setup';
+import { prepareProcess, readsExecutableVariable, type Prepared } from './process-setup';
 import { memberOf } from './config/accounts';
 
 function version(): string {
@@ -74,16 +74,16 @@ function runSupervisor(): void {
   setLogLevel(config.logLevel);
   for (const warning of config.warnings) log.warning(warning);
   const appSpec = `${config.module}:${config.app}`;
-  let pidFile: PidFile | undefined;
+  let prepared: Prepared;
   try {
-    pidFile = prepareProcess(config);
+    prepared = prepareProcess(config);
   } catch (err) {
     if (!(err instanceof ConfigError)) throw err;
     process.stderr.write(`yimmo-wsgi: ${err.message}\n`);
     process.exit(EXIT.config);
   }
   process.title = `yimmo-wsgi: supervisor [${appSpec}]`;
-  new Supervisor(workerConfig(config), { version: version(), appSpec, onListening: () => pidFile?.write() }).start();
+  new Supervisor(workerConfig(config), { version: version(), appSpec, onListening: () => prepared.listening() }).start();
 }
 
 runSupervisor();

@@ -6,13 +6,18 @@ import * as fs from 'node:fs';
 import { ConfigError, type Config } from './config/load';
 import { log } from './log/logger';
 
-export interface PidFile {
+interface PidFile {
   /** Writes our pid (once listening); the file is removed when the process exits. */
   write(): void;
 }
 
+export interface Prepared {
+  /** Once the server listens: the pid file, and the warning about root (after the banner, so that a startup failure stays one line). */
+  listening(): void;
+}
+
 /** Applies the process settings; throws ConfigError for a pid file held by a live process or ids we cannot take. */
-export function prepareProcess(config: Config): PidFile | undefined {
+export function prepareProcess(config: Config): Prepared {
   const pidFile = config.pidFile === null ? undefined : claimPidFile(config.pidFile);
   const uid = process.getuid?.() ?? -1;
   if ((config.user !== null && config.user.uid !== uid) || (config.group !== null && uid !== 0)) {
@@ -20,9 +25,6 @@ export function prepareProcess(config: Config): PidFile | undefined {
       const flag = config.user !== null ? `--user ${config.user.name}` : `--group ${config.group?.name ?? ''}`;
       throw new ConfigError('YW_CONFIG_INVALID', `${flag} needs the server to be started as root (running as uid ${uid})`);
     }
-  }
-  if (uid === 0 && config.user === null) {
-    log.warning('running the application as root: start as another user, or pass --user to switch after binding');
   }
   if (config.umask !== null) process.umask(config.umask);
   for (const [name, value] of Object.entries(config.env)) process.env[name] = value;
@@ -32,7 +34,14 @@ export function prepareProcess(config: Config): PidFile | undefined {
     process.env['PYTHONPATH'] = [...config.pythonPath, ...(existing ? [existing] : [])].join(':');
   }
   if (config.chdir !== null) process.chdir(config.chdir);
-  return pidFile;
+  return {
+    listening(): void {
+      pidFile?.write();
+      if (uid === 0 && config.user === null) {
+        log.warning('running the application as root: start as another user, or pass --user to switch after binding');
+      }
+    },
+  };
 }
 
 function claimPidFile(path: string): PidFile {
