@@ -83,7 +83,8 @@ describe('HAProxy -> yimmo-wsgi with the PROXY protocol', () => {
   let pem: string;
   before(async () => {
     binary = requireBinary('haproxy', 'haproxy');
-    server = await startServer('peer_app:app', { args: ['--proxy-protocol', '--proxy-allow-ips', '127.0.0.1'] });
+    // INFO: the access log shows HAProxy's health checks.
+    server = await startServer('peer_app:app', { args: ['--proxy-protocol', '--proxy-allow-ips', '127.0.0.1', '--log-level', 'INFO'] });
     const { cert, key } = makeTlsCert();
     // HAProxy wants the certificate and its key in one PEM file.
     pem = path.join(path.dirname(cert), 'combined.pem');
@@ -91,7 +92,7 @@ describe('HAProxy -> yimmo-wsgi with the PROXY protocol', () => {
   });
   after(async () => void (await server?.stop()));
 
-  async function through(sendProxy: string, tls: boolean): Promise<Answer> {
+  async function through(sendProxy: string, tls: boolean, whileUp: () => Promise<void> = async () => undefined): Promise<Answer> {
     const dir = tempDir('yimmo-haproxy-');
     const port = await freePort();
     const cfg = renderTemplate('haproxy.cfg.template', dir, {
@@ -99,7 +100,9 @@ describe('HAProxy -> yimmo-wsgi with the PROXY protocol', () => {
     });
     const haproxy = await startProxy(binary, ['-db', '-f', cfg], port);
     try {
-      return await fetchJson(tls, port, '/who', '127.0.0.2');
+      const answer = await fetchJson(tls, port, '/who', '127.0.0.2');
+      await whileUp();
+      return answer;
     } finally {
       await haproxy.stop();
     }
@@ -112,8 +115,15 @@ describe('HAProxy -> yimmo-wsgi with the PROXY protocol', () => {
     assert.equal(r.json['wsgi.url_scheme'], 'http');
   });
 
-  test('send-proxy-v2: REMOTE_ADDR and REMOTE_PORT are the client\'s', async () => {
-    const r = await through('send-proxy-v2', false);
+  test('send-proxy-v2: REMOTE_ADDR and REMOTE_PORT are the client\'s; health checks (LOCAL) are served', async () => {
+    const checks = (): number => (server.output().match(/INFO 127\.0\.0\.1 "GET \/health HTTP\/1\.0" 200/g) ?? []).length;
+    const before = checks();
+    const r = await through('send-proxy-v2', false, async () => {
+      // The template checks every second; allow a loaded machine several.
+      const deadline = Date.now() + 8000;
+      while (checks() === before && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 100));
+      assert.ok(checks() > before, 'no HAProxy health check reached the app');
+    });
     assert.equal(r.json['REMOTE_ADDR'], '127.0.0.2');
     assert.equal(r.json['REMOTE_PORT'], String(r.clientPort));
   });
