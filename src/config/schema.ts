@@ -253,7 +253,7 @@ export const SETTINGS = [
   },
   {
     key: 'remoteAddrFromForwarded', type: 'bool', flag: 'remote-addr-from-forwarded',
-    env: 'YIMMO_WSGI_REMOTE_ADDR_FROM_FORWARDED', yaml: 'wsgi.remote_addr_from_forwarded', meta: '0|1', default: false,
+    env: 'YIMMO_WSGI_REMOTE_ADDR_FROM_FORWARDED', yaml: 'wsgi.remote_addr_from_forwarded', meta: '[0|1]', default: false,
     doc: 'Take REMOTE_ADDR/REMOTE_PORT from X-Forwarded-For or Forwarded: for= sent by a trusted peer',
     details: 'The client is the rightmost address of the list that is not in `--forwarded-allow-ips` (the leftmost ' +
       'if all are). REMOTE_PORT is the port the field gives, else 0. A list with an entry that is not an address, ' +
@@ -268,7 +268,7 @@ export const SETTINGS = [
   },
   {
     key: 'proxyProtocol', type: 'bool', flag: 'proxy-protocol', env: 'YIMMO_WSGI_PROXY_PROTOCOL',
-    yaml: 'wsgi.proxy_protocol', meta: '0|1', default: false,
+    yaml: 'wsgi.proxy_protocol', meta: '[0|1]', default: false,
     doc: 'Read a PROXY protocol header (v1 or v2) on connections from --proxy-allow-ips',
     details: 'A peer in `--proxy-allow-ips` must start each connection with a PROXY header (HAProxy `send-proxy` or ' +
       '`send-proxy-v2`), before TLS when TLS is on: REMOTE_ADDR and REMOTE_PORT are the client\'s, and a v2 SSL TLV ' +

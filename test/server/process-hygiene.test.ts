@@ -46,6 +46,16 @@ for (const processes of [1, 2]) {
       assert.deepEqual(statusIds(env['ppid'] as number), { uid: 65534, gid: 65534 }); // the worker
       assert.equal(statusIds(server.child.pid ?? 0).uid, 0); // the supervisor keeps its ids
       assert.doesNotMatch(server.output(), /running the application as root/);
+      // A host started later, by the unprivileged worker, runs as nobody too.
+      process.kill(env['pid'] as number, 'SIGKILL');
+      let again: Seen | undefined;
+      for (const deadline = Date.now() + 10_000; again === undefined && Date.now() < deadline; ) {
+        const r = await request(server.port, get('/'));
+        if (r.status === 200) again = JSON.parse(r.body.toString()) as Seen;
+        else await new Promise((resolve) => setTimeout(resolve, 100));
+      }
+      assert.notEqual(again?.['pid'], env['pid']);
+      assert.equal(again?.['uid'], 65534);
     } finally {
       await server.stop();
     }
