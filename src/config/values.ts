@@ -100,6 +100,10 @@ export function parseYaml(s: AnySetting, value: unknown): Parsed {
     case 'string':
     case 'path':
       if (s.check === 'env-list') return envFromYaml(s, value);
+      // An address list may be a YAML sequence too.
+      if (s.check === 'address-list' && Array.isArray(value) && value.every((v) => typeof v === 'string')) {
+        return checkText(s, value.join(','));
+      }
       return typeof value === 'string' ? checkText(s, value) : fail(s, value);
   }
 }

@@ -15,7 +15,7 @@ export interface ForwardedPolicy {
 }
 
 export interface Peer {
-  /** '' for a Unix-socket peer. */
+  /** '' for a Unix-socket peer (the caller decides that the peer is trusted: see ClientFacts). */
   readonly address: string;
   readonly port: number;
   readonly scheme: 'http' | 'https';

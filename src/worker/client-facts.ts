@@ -27,9 +27,21 @@ export class ClientFacts {
       : undefined;
   }
 
+  private server: net.Server | undefined;
+
   /** With --proxy-protocol, every connection of `server` first goes through the PROXY pre-stage. */
   install(server: net.Server): void {
-    this.proxyStage?.install(server);
+    this.server = server;
+    this.proxyStage?.install(server, (socket) => this.isUnixPeer(socket));
+  }
+
+  /**
+   * A peer on our Unix socket: local, so trusted like loopback (gunicorn).
+   * Asked of the listener, not inferred from a missing address: a TCP peer
+   * that reset at once has no address either, and must stay untrusted.
+   */
+  private isUnixPeer(socket: net.Socket): boolean {
+    return socket.remoteAddress === undefined && typeof this.server?.address() === 'string';
   }
 
   /** The client's address for logs: the one a PROXY header named, else the socket's peer. */
@@ -47,8 +59,8 @@ export class ClientFacts {
       localPort: socket.localPort ?? this.config.port,
       scheme: proxied?.ssl === true ? 'https' : scheme,
       tls: scheme === 'https',
-      // Decided once per connection: a Unix-socket peer ('') is trusted like loopback.
-      forwarded: remoteAddress === '' || this.forwarded.trusted.has(remoteAddress) ? this.forwarded : null,
+      // Decided once per connection.
+      forwarded: (proxied === undefined && this.isUnixPeer(socket)) || this.forwarded.trusted.has(remoteAddress) ? this.forwarded : null,
       rootPath: this.config.rootPath,
     };
   }

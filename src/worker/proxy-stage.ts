@@ -44,11 +44,11 @@ export class ProxyStage {
   constructor(private readonly options: ProxyStageOptions) {}
 
   /** Routes the server's connections through the stage: its existing 'connection' listeners run after the header. */
-  install(server: net.Server): void {
+  install(server: net.Server, isUnixPeer: (socket: net.Socket) => boolean): void {
     const listeners = server.listeners('connection') as Listener[];
     server.removeAllListeners('connection');
     server.on('connection', (socket: net.Socket) =>
-      this.run(socket, () => {
+      this.run(socket, isUnixPeer(socket), () => {
         for (const listener of listeners) listener.call(server, socket);
       }),
     );
@@ -59,10 +59,10 @@ export class ProxyStage {
     return this.bySocket.get(socket) ?? (socket.remotePort === undefined ? undefined : this.byTuple.get(tuple(socket)));
   }
 
-  private run(socket: net.Socket, next: () => void): void {
+  private run(socket: net.Socket, unixPeer: boolean, next: () => void): void {
     const peer = socket.remoteAddress ?? '';
     // A Unix-socket peer is local: as trusted as loopback (like gunicorn).
-    const allowed = peer === '' || this.options.allowed.has(peer);
+    const allowed = unixPeer || this.options.allowed.has(peer);
     let received: Buffer = Buffer.alloc(0);
     let finished = false;
 

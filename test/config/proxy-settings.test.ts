@@ -58,3 +58,10 @@ test('--env repeats; each KEY=VALUE must have a valid name; YAML takes a mapping
   const badFile = box.file('env-bad.yaml', 'wsgi:\n  env: {A: [1, 2]}\n');
   throwsConfig(() => run(['-c', badFile, 'm:a'], box.env()), 'YW_CONFIG_INVALID', 'wsgi.env');
 });
+
+test('an address list may be a YAML sequence', () => {
+  const file = box.file('allow-list.yaml', 'wsgi:\n  forwarded_allow_ips: ["10.0.0.0/8", "::1"]\n  proxy_allow_ips: [bad/8]\n');
+  throwsConfig(() => run(['-c', file, 'm:a'], box.env()), 'YW_CONFIG_INVALID', 'wsgi.proxy_allow_ips', "'bad/8' is not an IP address");
+  const good = box.file('allow-list-good.yaml', 'wsgi:\n  forwarded_allow_ips: ["10.0.0.0/8", "::1"]\n');
+  assert.equal(run(['-c', good, 'm:a'], box.env()).forwardedAllowIps, '10.0.0.0/8,::1');
+});
