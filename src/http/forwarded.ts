@@ -5,7 +5,6 @@
 // unchanged; this only decides whether they change REMOTE_ADDR, REMOTE_PORT
 // and wsgi.url_scheme.
 import type { AddressSet } from '../net/address-set';
-import { ipBytes } from '../net/address-set';
 
 export interface ForwardedPolicy {
   /** Peers whose forwarding fields are believed (a Unix-socket peer always is). */
@@ -50,25 +49,30 @@ export function resolveForwarded(headers: readonly string[], peer: Peer, policy:
   }
   if (forwarded === undefined && xff === undefined && xfp === undefined && xfs === undefined) return peer;
 
-  const hop = forwarded === undefined ? undefined : clientElement(parseForwarded(forwarded), policy.trusted);
-  const schemes = new Set<string>();
-  if (hop?.proto !== undefined) schemes.add(hop.proto.toLowerCase());
-  if (xfp !== undefined) schemes.add((xfp.split(',').pop() ?? '').trim().toLowerCase());
-  if (xfs !== undefined) schemes.add(xfs.trim().toLowerCase() === 'on' ? 'https' : 'http');
-  let scheme = peer.scheme;
-  const [only] = schemes;
-  if (schemes.size === 1 && (only === 'http' || only === 'https')) scheme = only;
+  const trusted = policy.trusted;
+  const hop = forwarded === undefined ? undefined : clientElement(parseForwarded(forwarded), trusted);
+  // Every claim must name the same scheme; undefined: no claim yet, null: a conflict or a scheme we do not know.
+  let claimed: string | null | undefined;
+  const claim = (value: string): void => {
+    claimed = claimed === undefined || claimed === value ? value : null;
+  };
+  if (hop?.proto !== undefined) claim(hop.proto.toLowerCase());
+  if (xfp !== undefined) claim(lastItem(xfp).toLowerCase());
+  if (xfs !== undefined) claim(xfs.trim().toLowerCase() === 'on' ? 'https' : 'http');
+  const scheme = claimed === 'http' || claimed === 'https' ? claimed : peer.scheme;
 
   let address = peer.address;
   let port = peer.port;
   if (policy.remoteAddr) {
-    const fromForwarded = hop?.for === undefined ? undefined : nodeAddress(hop.for);
-    const fromXff = xff === undefined ? undefined : clientOfList(xff, policy.trusted);
-    const claims = [fromForwarded, fromXff].filter((c) => c !== undefined);
-    const first = claims[0];
-    if (first !== null && first !== undefined && claims.every((c) => c !== null && c.address === first.address && c.port === first.port)) {
-      address = first.address;
-      port = first.port;
+    const fromForwarded = hop?.for === undefined ? undefined : nodeAddress(hop.for, trusted);
+    const fromXff = xff === undefined ? undefined : clientOfList(xff, trusted);
+    // Both fields present: they must name the same client.
+    const client = fromForwarded === undefined ? fromXff
+      : fromXff === undefined || (fromXff !== null && fromForwarded !== null && fromXff.address === fromForwarded.address && fromXff.port === fromForwarded.port)
+        ? fromForwarded : null;
+    if (client !== null && client !== undefined) {
+      address = client.address;
+      port = client.port;
     }
   }
   if (scheme === peer.scheme && address === peer.address && port === peer.port) return peer;
@@ -80,22 +84,34 @@ function clientElement(elements: readonly Element[] | null, trusted: AddressSet)
   if (elements === null || elements.length === 0) return undefined;
   let i = elements.length - 1;
   while (i > 0) {
-    const address = nodeAddress(elements[i]?.for ?? '');
-    if (address === null || !trusted.has(address.address)) break;
+    const node = nodeAddress(elements[i]?.for ?? '', trusted);
+    if (node === null || !node.trusted) break;
     i--;
   }
   return elements[i];
 }
 
 /** X-Forwarded-For: the rightmost entry that is not a trusted proxy (the leftmost if all are). Null: not an address. */
-function clientOfList(list: string, trusted: AddressSet): { address: string; port: number } | null {
-  const entries = list.split(',').map((e) => e.trim());
+function clientOfList(list: string, trusted: AddressSet): Node | null {
+  const entries = list.split(',');
   for (let i = entries.length - 1; i >= 0; i--) {
-    const node = nodeAddress(entries[i] ?? '');
+    const node = nodeAddress((entries[i] ?? '').trim(), trusted);
     if (node === null) return null;
-    if (i === 0 || !trusted.has(node.address)) return node;
+    if (i === 0 || !node.trusted) return node;
   }
   return null;
+}
+
+function lastItem(list: string): string {
+  return list.slice(list.lastIndexOf(',') + 1).trim();
+}
+
+interface Node {
+  readonly address: string;
+  /** 0 when the field gives none. */
+  readonly port: number;
+  /** In the trusted set: a proxy, not the client. */
+  readonly trusted: boolean;
 }
 
 /**
@@ -104,10 +120,10 @@ function clientOfList(list: string, trusted: AddressSet): { address: string; por
  * X-Forwarded-For carries it; port 0 when absent. Null for `unknown`,
  * obfuscated identifiers and anything else.
  */
-function nodeAddress(text: string): { address: string; port: number } | null {
+function nodeAddress(text: string, trusted: AddressSet): Node | null {
   let host = text;
   let portText = '';
-  if (text.startsWith('[')) {
+  if (text.charCodeAt(0) === 91 /* [ */) {
     const close = text.indexOf(']');
     if (close < 0) return null;
     host = text.slice(1, close);
@@ -116,13 +132,22 @@ function nodeAddress(text: string): { address: string; port: number } | null {
       if (!rest.startsWith(':')) return null;
       portText = rest.slice(1);
     }
-  } else if (text.indexOf(':') === text.lastIndexOf(':') && text.includes(':')) {
-    [host = '', portText = ''] = text.split(':');
+  } else {
+    const colon = text.indexOf(':');
+    if (colon >= 0 && colon === text.lastIndexOf(':')) {
+      host = text.slice(0, colon);
+      portText = text.slice(colon + 1);
+    }
   }
-  if (host.includes('%') || ipBytes(host) === null) return null;
-  if (portText === '') return { address: host, port: 0 };
-  if (!/^\d{1,5}$/.test(portText) || Number(portText) > 65535) return null;
-  return { address: host, port: Number(portText) };
+  if (host.includes('%')) return null;
+  const membership = trusted.classify(host);
+  if (membership === 'invalid') return null;
+  let port = 0;
+  if (portText !== '') {
+    if (!/^\d{1,5}$/.test(portText) || Number(portText) > 65535) return null;
+    port = Number(portText);
+  }
+  return { address: host, port, trusted: membership === 'in' };
 }
 
 /** RFC 7239 4: `forwarded-element *( "," forwarded-element )`, pairs split by ';'. Null when malformed. */
