@@ -1,6 +1,7 @@
-// --user / --group in a worker: after the worker listens (the port is bound
-// by then, by the supervisor through the cluster module), it takes the
-// unprivileged ids for good; its Python hosts are started with them too.
+// --user / --group in a worker: once the port is bound (by the supervisor,
+// itself or through the cluster module) and the TLS key read, the worker
+// takes the unprivileged ids for good; its Python hosts are started with
+// them from the first one (spawn's uid/gid).
 import type { WorkerConfig } from '../ipc/contract';
 
 export function dropPrivileges(p: WorkerConfig['privileges']): void {

@@ -69,7 +69,6 @@ export class Worker {
 
   /** Loads the application first, then listens: a broken app never binds the port. */
   async start(): Promise<void> {
-    if (!this.config.listen) dropPrivileges(this.config.privileges); // the supervisor binds
     let host;
     try {
       host = await this.hosts.start();
@@ -83,6 +82,8 @@ export class Worker {
     this.clientFacts.install(server); // the PROXY protocol pre-stage, before TLS and HTTP
     this.server = server;
     if (!this.config.listen) {
+      // The supervisor binds; the TLS key has been read (createServer): nothing left that needs the ids we started with.
+      dropPrivileges(this.config.privileges);
       this.report({ type: 'ready', port: 0, python: host.info.python, executable: host.info.executable, hostPid: host.info.pid });
       this.sweepTimer = setInterval(this.sweep, SWEEP_MS);
       return;

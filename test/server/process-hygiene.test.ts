@@ -7,7 +7,8 @@ import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { get, request, runCli, startServer } from '../support/server';
+import * as tls from 'node:tls';
+import { get, makeTlsCert, request, runCli, startServer } from '../support/server';
 
 const ROOT = process.getuid?.() === 0;
 const NEEDS_ROOT = ROOT ? false : 'switching users needs the tests to run as root (CI does)';
@@ -61,6 +62,28 @@ for (const processes of [1, 2]) {
     }
   });
 }
+
+test('--user nobody with TLS and 2 processes: the root-only key is read before the switch', { skip: NEEDS_ROOT }, async () => {
+  const { cert, key } = makeTlsCert();
+  fs.chmodSync(key, 0o600);
+  const server = await startServer('process_app:app', { args: ['--user', 'nobody', '--no-proc', '2', '--tls-cert', cert, '--tls-key', key] });
+  try {
+    const text = await new Promise<string>((resolve, reject) => {
+      const socket = tls.connect({ port: server.port, host: '127.0.0.1', rejectUnauthorized: false }, () => {
+        socket.write('GET / HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n');
+      });
+      let out = '';
+      socket.on('data', (d: Buffer) => (out += d.toString('latin1')));
+      socket.on('end', () => resolve(out));
+      socket.on('error', reject);
+    });
+    const env = JSON.parse(text.slice(text.indexOf('\r\n\r\n') + 4)) as Seen;
+    assert.equal(env['uid'], 65534);
+    assert.equal(statusIds(env['ppid'] as number).uid, 65534);
+  } finally {
+    await server.stop();
+  }
+});
 
 test('--group alone changes the group of the app, not its user', { skip: NEEDS_ROOT }, async () => {
   const server = await startServer('process_app:app', { args: ['--group', 'nogroup'] });
