@@ -114,7 +114,10 @@ function parseV2(data: Buffer): ProxyParse {
   } else {
     const words: string[] = [];
     for (let i = 0; i < 16; i += 2) words.push(body.readUInt16BE(i).toString(16));
-    source = { address: compressV6(words), port: body.readUInt16BE(32) };
+    // An IPv4-mapped client reads as Node writes a dual-stack peer: ::ffff:a.b.c.d.
+    const mapped = words.slice(0, 5).every((w) => w === '0') && words[5] === 'ffff';
+    const address = mapped ? `::ffff:${body[12]}.${body[13]}.${body[14]}.${body[15]}` : compressV6(words);
+    source = { address, port: body.readUInt16BE(32) };
   }
   const tlvs = readTlvs(body.subarray(addressBytes));
   if (tlvs === null) return error('v2 malformed TLV');

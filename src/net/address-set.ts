@@ -159,10 +159,3 @@ function ipv4Bytes(text: string): Uint8Array | null {
   }
   return part === 4 ? out : null;
 }
-
-/** The canonical text of an address: IPv4-mapped IPv6 becomes plain IPv4 (for REMOTE_ADDR). */
-export function canonicalAddress(text: string): string {
-  const lower = text.toLowerCase();
-  if (lower.startsWith('::ffff:') && isIPv4(lower.slice(7))) return lower.slice(7);
-  return text;
-}

@@ -102,6 +102,13 @@ test('a v2 PROXY TCP6 header gives the compressed IPv6 source', () => {
   assert.deepEqual(header(v2(0x21, 0x21, block)).source, { address: '2001:db8::17', port: 4711 });
 });
 
+test('a v2 TCP6 header with an IPv4-mapped client gives ::ffff:a.b.c.d, as Node writes it', () => {
+  const block = Buffer.alloc(36);
+  block.set([0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff, 192, 0, 2, 1], 0);
+  block.writeUInt16BE(80, 32);
+  assert.deepEqual(header(v2(0x21, 0x21, block)).source, { address: '::ffff:192.0.2.1', port: 80 });
+});
+
 test('a v2 SSL TLV with the client bit says the client used TLS; other TLVs are skipped', () => {
   const ssl = Buffer.concat([Buffer.from([0x01, 0, 0, 0, 0]), tlv(0x21, b('TLSv1.3'))]);
   const body = Buffer.concat([ipv4Block([1, 2, 3, 4], [5, 6, 7, 8], 1, 2), tlv(0x05, b('unique')), tlv(0x20, ssl)]);
