@@ -9,7 +9,6 @@
 // block is the IPv6 /(96+n) block.
 import { isIPv4, isIPv6 } from 'node:net';
 
-
 export type Membership = 'in' | 'out' | 'invalid';
 
 interface Block {
