@@ -3,6 +3,7 @@
 import { test } from 'node:test';
 import * as assert from 'node:assert/strict';
 import { V2_SIGNATURE, mayBeProxyHeader, parseProxyHeader, type ProxyHeader } from '../../src/http/proxy-protocol';
+import { Prng } from './prng';
 
 const b = (s: string): Buffer => Buffer.from(s, 'latin1');
 
@@ -141,4 +142,28 @@ test('v2 headers that lie about their length, declare unknown families or versio
   // A TLV whose length runs past the header.
   const overrun = Buffer.concat([ipv4Block([1, 2, 3, 4], [5, 6, 7, 8], 1, 2), Buffer.from([0x05, 0x00, 0x09, 0x41])]);
   assert.match(reason(v2(0x21, 0x11, overrun)), /malformed TLV/);
+});
+
+test('mutated headers never throw, never claim more bytes than they were given, and agree with their prefixes', () => {
+  const seeds = [
+    b('PROXY TCP4 192.0.2.1 198.51.100.7 56324 443\r\nGET / HTTP/1.1\r\n'),
+    b('PROXY TCP6 2001:db8::1 2001:db8::2 1 2\r\n'),
+    v2(0x21, 0x11, Buffer.concat([ipv4Block([1, 2, 3, 4], [5, 6, 7, 8], 1, 2), tlv(0x20, Buffer.from([1, 0, 0, 0, 0]))])),
+    v2(0x20, 0x00, Buffer.alloc(0)),
+  ];
+  for (let seed = 1; seed <= 3000; seed++) {
+    const rng = new Prng(seed);
+    const data = Buffer.from(rng.pick(seeds));
+    for (let k = 1 + rng.int(4); k > 0; k--) data[rng.int(data.length)] = rng.int(256);
+    const cut = data.subarray(0, rng.int(data.length + 1));
+    const whole = parseProxyHeader(data);
+    const part = parseProxyHeader(cut);
+    if (whole.kind === 'header') {
+      assert.ok(whole.header.length <= data.length, `seed ${seed}`);
+      // A prefix that holds the whole header parses the same; a shorter one needs more.
+      if (cut.length >= whole.header.length) assert.deepEqual(part, whole, `seed ${seed}`);
+      else assert.equal(part.kind, 'needMore', `seed ${seed}`);
+    }
+    if (part.kind === 'header') assert.ok(part.header.length <= cut.length, `seed ${seed}`);
+  }
 });
