@@ -4,6 +4,7 @@ import { test } from 'node:test';
 import * as assert from 'node:assert/strict';
 import { parseForwarded, resolveForwarded, type ForwardedPolicy, type Peer } from '../../src/http/forwarded';
 import { AddressSet } from '../../src/net/address-set';
+import { Prng } from './prng';
 
 const PROXY: Peer = { address: '127.0.0.1', port: 40000, scheme: 'http' };
 const policy = (remoteAddr = true, trusted = '127.0.0.1,10.0.0.0/8'): ForwardedPolicy => ({ trusted: AddressSet.of(trusted), remoteAddr });
@@ -84,4 +85,17 @@ test('RFC 7239 syntax: quoted strings with commas and escapes, case-insensitive 
   for (const bad of ['for', 'for=', 'for="unterminated', 'for=1.2.3.4;for=5.6.7.8', 'for=1.2.3.4 x', 'f@r=1']) assert.equal(parseForwarded(bad), null, bad);
   // A malformed Forwarded field makes no claim.
   assert.deepEqual(resolveForwarded(fields(['Forwarded', 'for=1.2.3.4;for=5.6.7.8;proto=https']), PROXY, policy()), PROXY);
+});
+
+test('random forwarding fields never throw and only ever name an IP address as the client', () => {
+  const alphabet = ['for=', 'proto=', ';', ',', '"', '\\', ' ', '[', ']', ':', '1.2.3.4', '10.0.0.1', '2001:db8::1', 'https', 'http', 'unknown', '_x', '4711', 'by=', '='];
+  for (let seed = 1; seed <= 2000; seed++) {
+    const rng = new Prng(seed);
+    const text = (): string => Array.from({ length: 1 + rng.int(8) }, () => rng.pick(alphabet)).join('');
+    const f = fields(['Forwarded', text()], ['X-Forwarded-For', text()], ['X-Forwarded-Proto', text()]);
+    const r = resolveForwarded(f, PROXY, policy());
+    assert.ok(r.address === PROXY.address || AddressSet.of('0.0.0.0/0,::/0').has(r.address), `seed ${seed}: ${r.address}`);
+    assert.ok(r.scheme === 'http' || r.scheme === 'https');
+    assert.ok(Number.isInteger(r.port) && r.port >= 0 && r.port <= 65535);
+  }
 });
