@@ -12,7 +12,7 @@ interface PidFile {
 }
 
 export interface Prepared {
-  /** Once the server listens: the pid file, and the warning about root (after the banner, so that a startup failure stays one line). */
+  /** Once the server listens: the pid file, and the warning about root (only then, so that a startup failure stays one line). */
   listening(): void;
 }
 

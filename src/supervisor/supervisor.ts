@@ -15,7 +15,7 @@ const HEALTHY_AFTER_MS = 60_000;
 export interface Banner {
   readonly version: string;
   readonly appSpec: string;
-  /** Called once, when the server first listens (after the banner). */
+  /** Called once, when the server first listens (just before the banner). */
   readonly onListening?: () => void;
 }
 
@@ -120,6 +120,8 @@ export class Supervisor {
   }
 
   private printBanner(ready: Extract<FromWorker, { type: 'ready' }>): void {
+    // First, so that whoever waits for the banner finds the pid file written.
+    this.banner.onListening?.();
     const c = this.config;
     const scheme = c.tls === null ? 'http' : 'https';
     const host = c.bindHost.includes(':') ? `[${c.bindHost}]` : c.bindHost;
@@ -127,7 +129,6 @@ export class Supervisor {
       `yimmo-wsgi ${this.banner.version} | Node ${process.version} (${process.execPath}) | Python ${ready.python} (${ready.executable})\n` +
         `Serving ${this.banner.appSpec} on ${scheme}://${host}:${ready.port} | ${c.processes} process${c.processes > 1 ? 'es' : ''} x ${c.threads} thread${c.threads > 1 ? 's' : ''} | pid ${process.pid}\n`,
     );
-    this.banner.onListening?.();
   }
 
   private onExit(child: Child, code: number | null, signal: string | null): void {
