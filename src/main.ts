@@ -9,6 +9,8 @@ import { configureLogging, log, setLogLevel } from './log/logger';
 import { openLogFile } from './log/log-file';
 import { EXIT, type WorkerConfig } from './ipc/contract';
 import { Supervisor } from './supervisor/supervisor';
+import { prepareProcess, readsExecutableVariable, type Prepared } from './process-setup';
+import { memberOf } from './config/accounts';
 
 function version(): string {
   const pkg = JSON.parse(fs.readFileSync(path.join(__dirname, '..', '..', 'package.json'), 'utf8')) as { version: string };
@@ -47,6 +49,17 @@ export function workerConfig(config: Config): WorkerConfig {
     hostStartTimeoutMs: config.hostStartTimeoutMs,
     gracefulTimeoutMs: config.gracefulTimeoutMs,
     maxConnections: config.maxConnections,
+    forwardedAllowIps: config.forwardedAllowIps,
+    remoteAddrFromForwarded: config.remoteAddrFromForwarded,
+    rootPath: config.rootPath,
+    proxyProtocol: config.proxyProtocol,
+    proxyAllowIps: config.proxyAllowIps,
+    hostTitles: readsExecutableVariable(config.python),
+    privileges: {
+      uid: config.user?.uid ?? null,
+      gid: config.group?.gid ?? config.user?.gid ?? null,
+      groups: config.user === null ? [] : memberOf(config.user.name),
+    },
     listen: config.processes === 1,
   };
 }
@@ -102,7 +115,17 @@ function runSupervisor(): void {
   setLogLevel(config.logLevel);
   openLogs(config);
   for (const warning of config.warnings) log.warning(warning);
-  new Supervisor(workerConfig(config), { version: version(), appSpec: `${config.module}:${config.app}` }).start();
+  const appSpec = `${config.module}:${config.app}`;
+  let prepared: Prepared;
+  try {
+    prepared = prepareProcess(config);
+  } catch (err) {
+    if (!(err instanceof ConfigError)) throw err;
+    process.stderr.write(`yimmo-wsgi: ${err.message}\n`);
+    process.exit(EXIT.config);
+  }
+  process.title = `yimmo-wsgi: supervisor [${appSpec}]`;
+  new Supervisor(workerConfig(config), { version: version(), appSpec, onListening: () => prepared.listening() }).start();
 }
 
 runSupervisor();

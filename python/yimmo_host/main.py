@@ -74,6 +74,10 @@ def _make_queue():
 
 
 def main():
+    # The worker set PYTHONEXECUTABLE only so that a process title in argv[0]
+    # (yimmo-wsgi: host N [app]) keeps sys.executable right: not the app's.
+    if os.environ.pop("YIMMO_HOST_TITLED", None) is not None:
+        os.environ.pop("PYTHONEXECUTABLE", None)
     opts = _options()
     level = log.parse_level(opts["log_level"])
     if level:

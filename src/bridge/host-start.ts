@@ -31,6 +31,15 @@ export interface HostOptions {
   readonly directTimeoutMs: number;
   /** How long the host may take to load the app and send HELLO before it is killed. */
   readonly startTimeoutMs: number;
+  /**
+   * Process title, given as argv[0]; the interpreter then learns its own path
+   * from PYTHONEXECUTABLE, which only Python >= 3.11 reads on Linux: absent for
+   * older ones (their venv detection needs the real argv[0]).
+   */
+  readonly title?: string;
+  /** Ids the host runs as (--user / --group); absent: the worker's. */
+  readonly uid?: number;
+  readonly gid?: number;
 }
 
 interface Hello {
@@ -58,7 +67,10 @@ export async function startHost(options: HostOptions): Promise<Host> {
   // client sockets over for direct writes (docs/protocol.md). fd 2 is read
   // by the worker: the host's records and the app's stderr go to the error
   // log (src/log/host-stderr.ts).
-  const child = spawn(options.python, ['-c', bootstrap, json], { stdio: ['ignore', 'inherit', 'pipe', 'pipe', 'ipc'] });
+  const ids = { ...(options.uid !== undefined ? { uid: options.uid } : {}), ...(options.gid !== undefined ? { gid: options.gid } : {}) };
+  const titled = options.title === undefined ? {}
+    : { argv0: options.title, env: { ...process.env, PYTHONEXECUTABLE: options.python, YIMMO_HOST_TITLED: '1' } };
+  const child = spawn(options.python, ['-c', bootstrap, json], { stdio: ['ignore', 'inherit', 'pipe', 'pipe', 'ipc'], ...ids, ...titled });
   relayHostStderr(child.stderr, child.pid);
   prepareChannel(child);
   const socket = child.stdio[3] as Socket;

@@ -70,6 +70,8 @@ export function parseArgv(argv: readonly string[]): ParsedArgs {
       continue;
     }
     let value = inline;
+    // A switch may stand alone (`--proxy-protocol`) or take 0/1/true/false.
+    if (value === undefined && target.setting.type === 'bool' && !/^(0|1|true|false)$/i.test(argv[i + 1] ?? '')) value = 'true';
     if (value === undefined) {
       const next = argv[i + 1];
       if (next === undefined || looksLikeOption(next)) {
@@ -82,7 +84,10 @@ export function parseArgv(argv: readonly string[]): ParsedArgs {
       value = next;
       i++;
     }
-    values.set(target.setting.key, value);
+    // --env repeats: each occurrence adds a line (a value cannot hold a newline).
+    const earlier = values.get(target.setting.key);
+    const repeats = target.setting.type === 'string' && target.setting.check === 'env-list';
+    values.set(target.setting.key, repeats && earlier !== undefined ? `${earlier}\n${value}` : value);
   }
   return { action, values, positional };
 }

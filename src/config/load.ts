@@ -14,6 +14,8 @@ import type { LogFormat } from '../log/record';
 import { ConfigError, didYouMean, invalidValue, nameIn, show, sourceOf, whereText } from './config-error';
 import type { Origin, Source } from './config-error';
 import { checkLogFile, checkTls, findExecutable } from './files';
+import { findGroup, findUser, type Account } from './accounts';
+import { statSync } from 'node:fs';
 import { ALL_SETTINGS, settingByKey, type AnySetting, type SettingKey } from './schema';
 import { parseText, parseYaml, type SettingValue } from './values';
 import { readConfigFile, type FileValues } from './yaml-file';
@@ -45,6 +47,17 @@ export interface Config {
   readonly app: string;
   /** Absolute path of the interpreter (a bare name is looked up on PATH once, here). */
   readonly python: string;
+  /** Absolute; null: stay where started. */
+  readonly chdir: string | null;
+  /** Absolute directories, in order. */
+  readonly pythonPath: readonly string[];
+  /** --env: variables set for the workers and the app. */
+  readonly env: Readonly<Record<string, string>>;
+  readonly user: Account | null;
+  readonly group: { readonly name: string; readonly gid: number } | null;
+  readonly umask: number | null;
+  /** Absolute. */
+  readonly pidFile: string | null;
   readonly idleTimeoutMs: number;
   readonly headerTimeoutMs: number;
   readonly bodyTimeoutMs: number;
@@ -64,6 +77,12 @@ export interface Config {
   readonly maxChunkExtension: number;
   readonly maxConnections: number;
   readonly backlog: number;
+  readonly forwardedAllowIps: string;
+  readonly remoteAddrFromForwarded: boolean;
+  /** '' for none. */
+  readonly rootPath: string;
+  readonly proxyProtocol: boolean;
+  readonly proxyAllowIps: string;
   /** Accepted for compatibility; no effect. */
   readonly useKqueue: boolean;
   /** Where each value came from. */
@@ -158,6 +177,21 @@ export function loadConfig(args: CommandLineValues, env: Env): Config {
 
   checkLogFile('errorLog', absoluteLog('errorLog'), str('errorLog'), origin('errorLog'));
   checkLogFile('accessLog', absoluteLog('accessLog'), str('accessLog'), origin('accessLog'));
+  const chdir = absolute('chdir');
+  if (chdir !== null && !isDirectory(chdir)) throw notFound('chdir', str('chdir'), origin('chdir'), 'is not an existing directory');
+  const pythonPath = (str('pythonPath') ?? '').split(',').map((d) => d.trim()).filter((d) => d !== '')
+    .map((d) => resolve(baseDir('pythonPath'), d));
+  const userText = str('user');
+  const user = userText === null ? null : findUser(userText) ?? null;
+  if (userText !== null && user === null) throw notFound('user', userText, origin('user'), 'is not a user of this system (/etc/passwd)');
+  const groupText = str('group');
+  const group = groupText === null ? null : findGroup(groupText) ?? null;
+  if (groupText !== null && group === null) throw notFound('group', groupText, origin('group'), 'is not a group of this system (/etc/group)');
+  const umaskText = str('umask');
+  const pidFile = absolute('pidFile');
+  if (pidFile !== null && !isDirectory(dirname(pidFile))) {
+    throw notFound('pidFile', str('pidFile'), origin('pidFile'), 'is in a directory that does not exist');
+  }
 
   const sources = Object.fromEntries(ALL_SETTINGS.map((s) => [s.key, sourceOf(origin(s.key))])) as Config['sources'];
   const num = (k: SettingKey): number => Number(values.get(k));
@@ -176,6 +210,13 @@ export function loadConfig(args: CommandLineValues, env: Env): Config {
     module,
     app,
     python: found.path,
+    chdir,
+    pythonPath,
+    env: Object.fromEntries((str('env') ?? '').split('\n').filter((l) => l !== '').map((l) => [l.slice(0, l.indexOf('=')), l.slice(l.indexOf('=') + 1)])),
+    user,
+    group,
+    umask: umaskText === null ? null : parseInt(umaskText.replace(/^0o/i, ''), 8),
+    pidFile,
     idleTimeoutMs: num('idleTimeoutMs'),
     headerTimeoutMs: num('headerTimeoutMs'),
     bodyTimeoutMs: num('bodyTimeoutMs'),
@@ -192,11 +233,28 @@ export function loadConfig(args: CommandLineValues, env: Env): Config {
     maxChunkExtension: num('maxChunkExtension'),
     maxConnections: num('maxConnections'),
     backlog: num('backlog'),
+    forwardedAllowIps: str('forwardedAllowIps') ?? '',
+    remoteAddrFromForwarded: values.get('remoteAddrFromForwarded') === true,
+    rootPath: str('rootPath') ?? '',
+    proxyProtocol: values.get('proxyProtocol') === true,
+    proxyAllowIps: str('proxyAllowIps') ?? '',
     useKqueue: values.get('useKqueue') === true,
     sources,
     warnings: warnings(env, origin('useKqueue')),
   };
   return deepFreeze(config);
+}
+
+function isDirectory(path: string): boolean {
+  try {
+    return statSync(path).isDirectory();
+  } catch {
+    return false;
+  }
+}
+
+function notFound(key: SettingKey, given: string | null, o: Origin, what: string): ConfigError {
+  return new ConfigError('YW_CONFIG_INVALID', `invalid ${nameIn(settingByKey(key), o)} ${show(given)} (from ${whereText(o)}): ${what}`);
 }
 
 function valueOf(s: AnySetting, c: Candidate): SettingValue {

@@ -33,6 +33,17 @@ export interface WorkerConfig {
   readonly hostStartTimeoutMs: number;
   readonly gracefulTimeoutMs: number;
   readonly maxConnections: number;
+  /** Address list (src/net/address-set.ts) of peers whose X-Forwarded-* / Forwarded fields are believed. */
+  readonly forwardedAllowIps: string;
+  readonly remoteAddrFromForwarded: boolean;
+  /** '' for none. */
+  readonly rootPath: string;
+  readonly proxyProtocol: boolean;
+  readonly proxyAllowIps: string;
+  /** The interpreter reads PYTHONEXECUTABLE (>= 3.11), so a host can carry a process title (src/worker/titles.ts). */
+  readonly hostTitles: boolean;
+  /** --user / --group resolved to ids: a worker switches after listening, and starts its hosts with them. */
+  readonly privileges: { readonly uid: number | null; readonly gid: number | null; readonly groups: readonly number[] };
   /**
    * Whether the worker listens itself (one worker) or receives connections
    * from the supervisor, which deals them to the least busy worker.

@@ -16,6 +16,8 @@ const HEALTHY_AFTER_MS = 60_000;
 export interface Banner {
   readonly version: string;
   readonly appSpec: string;
+  /** Called once, when the server first listens (just before the banner). */
+  readonly onListening?: () => void;
 }
 
 interface Child {
@@ -121,6 +123,8 @@ export class Supervisor {
   }
 
   private printBanner(ready: Extract<FromWorker, { type: 'ready' }>): void {
+    // First, so that whoever waits for the banner finds the pid file written.
+    this.banner.onListening?.();
     const c = this.config;
     const scheme = c.tls === null ? 'http' : 'https';
     const host = c.bindHost.includes(':') ? `[${c.bindHost}]` : c.bindHost;

@@ -26,14 +26,13 @@ export class AccessLogger {
       : openLogFile(logging.accessLog === '-' ? 'stdout' : { path: logging.accessLog });
   }
 
-  exchangeDone(connection: Connection, record: ExchangeRecord): void {
+  exchangeDone(connection: Connection, record: ExchangeRecord, remoteAddress: string): void {
     if (this.file === undefined && !enabled('INFO')) return;
     const socket = connection.socket;
     const head = record.head;
     const now = Date.now();
     const entry: AccessEntry = {
-      // Captured at accept: the socket may be gone by now.
-      remoteAddress: connection.remoteAddress,
+      remoteAddress,
       remotePort: socket.remotePort ?? 0,
       localAddress: socket.localAddress ?? '',
       localPort: socket.localPort ?? 0,

@@ -1,6 +1,7 @@
 // Worker process entry: wait for the configuration from the supervisor, run.
 import * as net from 'node:net';
 import { Worker } from './worker';
+import { workerTitle } from './titles';
 import type { FromWorker, ToWorker } from '../ipc/contract';
 
 export function runWorkerProcess(): void {
@@ -12,6 +13,7 @@ export function runWorkerProcess(): void {
     if (message.type === 'connection') {
       if (handle instanceof net.Socket) worker?.adopt(handle);
     } else if (message.type === 'config' && worker === undefined) {
+      process.title = workerTitle(message.config);
       worker = new Worker(message.config, report);
       void worker.start();
     } else if (message.type === 'shutdown') {

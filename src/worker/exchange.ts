@@ -53,7 +53,9 @@ export class BridgeExchange implements Exchange, StreamHandler {
     private readonly onTimeoutRecycle: (host: Host, stream: number) => void,
   ) {
     this.window = options.requestWindow;
-    const direct = facts.scheme === 'http' && host.takesSockets;
+    // On the transport, not the scheme: an https scheme from a PROXY header or
+    // X-Forwarded-Proto still leaves a plain TCP socket the host can write to.
+    const direct = !facts.tls && host.takesSockets;
     const payload = requestPayload(head, facts, direct);
     if (payload.length > MAX_PAYLOAD) {
       // Legal settings (--max-header-size up to 16M, plus the request line)

@@ -13,6 +13,9 @@ import { HTTP_ERRORS, STARTUP_ERRORS, WORKER_ERRORS } from '../errors';
 import { BridgeExchange } from './exchange';
 import { HostKeeper } from './host-keeper';
 import { AccessLogger } from './access-logger';
+import { ClientFacts } from './client-facts';
+import { dropPrivileges, hostIds } from './privileges';
+import { hostTitle } from './titles';
 import { EXIT, type FromWorker, type WorkerConfig } from '../ipc/contract';
 
 export const SERVER_NAME = 'yimmo-wsgi';
@@ -32,6 +35,7 @@ export class Worker {
   private readonly waiting = new Set<Connection>();
   private readonly hosts: HostKeeper;
   private readonly connectionOptions: ConnectionOptions;
+  private readonly clientFacts: ClientFacts;
   private server: net.Server | undefined;
   private sweepTimer: NodeJS.Timeout | undefined;
   private shuttingDown = false;
@@ -58,11 +62,14 @@ export class Worker {
         // (src/http/deadlines.ts); with a shorter send timeout it acts first.
         directTimeoutMs: config.requestTimeoutMs > 0 ? config.requestTimeoutMs : config.sendTimeoutMs,
         startTimeoutMs: config.hostStartTimeoutMs,
+        ...hostIds(config.privileges),
+        ...hostTitle(config),
       },
       config.gracefulTimeoutMs,
       () => this.startWaiting(),
       (reason, attempt) => this.report({ type: 'host-failed', reason, attempt }),
     );
+    this.clientFacts = new ClientFacts(config);
     this.connectionOptions = {
       limits: config.limits,
       idleTimeoutMs: config.idleTimeoutMs,
@@ -95,8 +102,11 @@ export class Worker {
       return this.exit(e.appLoad ? EXIT.appLoad : EXIT.python);
     }
     const server = this.createServer();
+    this.clientFacts.install(server); // the PROXY protocol pre-stage, before TLS and HTTP
     this.server = server;
     if (!this.config.listen) {
+      // The supervisor binds; the TLS key has been read (createServer): nothing left that needs the ids we started with.
+      dropPrivileges(this.config.privileges);
       this.report({ type: 'ready', port: 0, python: host.info.python, executable: host.info.executable, hostPid: host.info.pid });
       this.sweepTimer = setInterval(this.sweep, SWEEP_MS);
       return;
@@ -107,6 +117,7 @@ export class Worker {
       void this.hosts.stop().then(() => this.exit(EXIT.bind));
     });
     server.listen({ host: this.config.bindHost, port: this.config.port, backlog: this.config.backlog }, () => {
+      dropPrivileges(this.config.privileges); // bound: the rest runs unprivileged
       const address = server.address() as net.AddressInfo;
       this.report({ type: 'ready', port: address.port, python: host.info.python, executable: host.info.executable, hostPid: host.info.pid });
     });
@@ -144,13 +155,7 @@ export class Worker {
       socket.end(cannedResponse(503, true, SERVER_NAME));
       return;
     }
-    const facts = {
-      remoteAddress: socket.remoteAddress ?? '',
-      remotePort: socket.remotePort ?? 0,
-      localAddress: socket.localAddress ?? this.config.bindHost,
-      localPort: socket.localPort ?? this.config.port,
-      scheme,
-    };
+    const facts = this.clientFacts.facts(socket, scheme);
     const connection = new Connection(socket, this.connectionOptions, (conn, head) => this.startExchange(conn, head, facts), this.events);
     this.connections.add(connection);
   }
@@ -174,13 +179,15 @@ export class Worker {
 
   private readonly events: ConnectionEvents = {
     exchangeDone: (connection, record) => {
-      const client = CLIENT_ERRORS[record.end];
-      if (client !== undefined && enabled('INFO')) log.info(`${connection.remoteAddress} ${client.code}: ${client.message}`);
-      this.access?.exchangeDone(connection, record);
+      // Behind the PROXY protocol the client is the one its header names.
+      const client = this.clientFacts.clientAddress(connection.socket);
+      const timeout = CLIENT_ERRORS[record.end];
+      if (timeout !== undefined && enabled('INFO')) log.info(`${client} ${timeout.code}: ${timeout.message}`);
+      this.access?.exchangeDone(connection, record, client);
     },
     rejected: (connection, error) => {
       const known = (HTTP_ERRORS as Record<string, { message: string }>)[error.code];
-      log.info(`${connection.socket.remoteAddress ?? '-'} rejected with ${error.status}: ${error.code} ${known?.message ?? ''} (${error.detail})`);
+      log.info(`${this.clientFacts.clientAddress(connection.socket)} rejected with ${error.status}: ${error.code} ${known?.message ?? ''} (${error.detail})`);
     },
     closed: (connection) => {
       this.connections.delete(connection);

@@ -37,6 +37,13 @@ export function samples(box: Sandbox): Sample[] {
       // Relative to the config file's directory (the sandbox).
       yaml: ['py/file-python', join(box.dir, 'py/file-python')],
     },
+    { key: 'chdir', cli: [box.dir, box.dir], env: [box.bin, box.bin], yaml: ['py', join(box.dir, 'py')] },
+    { key: 'pythonPath', cli: ['/a,/b', ['/a', '/b']], env: ['/c', ['/c']], yaml: ['lib, src', [join(box.dir, 'lib'), join(box.dir, 'src')]] },
+    { key: 'env', cli: ['A=1', { A: '1' }], env: ['B=2\nC=x=y', { B: '2', C: 'x=y' }], yaml: [{ D: 'd', E: 5 }, { D: 'd', E: '5' }] },
+    { key: 'user', cli: ['root', { name: 'root', uid: 0, gid: 0 }], env: ['65534', { name: 'nobody', uid: 65534, gid: 65534 }], yaml: ['daemon', { name: 'daemon', uid: 1, gid: 1 }] },
+    { key: 'group', cli: ['root', { name: 'root', gid: 0 }], env: ['65534', { name: 'nogroup', gid: 65534 }], yaml: ['daemon', { name: 'daemon', gid: 1 }] },
+    { key: 'umask', cli: ['027', 0o27], env: ['0o077', 0o77], yaml: ['22', 0o22] },
+    { key: 'pidFile', cli: ['/tmp/a.pid', '/tmp/a.pid'], env: [join(box.dir, 'b.pid'), join(box.dir, 'b.pid')], yaml: ['c.pid', join(box.dir, 'c.pid')] },
     { key: 'idleTimeoutMs', cli: ['1.5', 1500], env: ['2.25', 2250], yaml: [0.5, 500] },
     { key: 'headerTimeoutMs', cli: ['3', 3000], env: ['4', 4000], yaml: [5, 5000] },
     { key: 'bodyTimeoutMs', cli: ['0.1', 100], env: ['7', 7000], yaml: [8, 8000] },
@@ -71,6 +78,11 @@ export function samples(box: Sandbox): Sample[] {
       env: ['%(r)s %(s)s', '%(r)s %(s)s'],
       yaml: ['%({x-request-id}i)s %(D)s', '%({x-request-id}i)s %(D)s'],
     },
+    { key: 'forwardedAllowIps', cli: ['10.0.0.0/8, ::1', '10.0.0.0/8, ::1'], env: ['*', '*'], yaml: ['192.168.0.1', '192.168.0.1'] },
+    { key: 'remoteAddrFromForwarded', cli: ['false', false], env: ['true', true], yaml: [true, true] },
+    { key: 'rootPath', cli: ['/app', '/app'], env: ['/a/b', '/a/b'], yaml: ['/x', '/x'] },
+    { key: 'proxyProtocol', cli: ['0', false], env: ['1', true], yaml: [true, true] },
+    { key: 'proxyAllowIps', cli: ['10.1.0.0/16', '10.1.0.0/16'], env: ['fd00::/8', 'fd00::/8'], yaml: ['127.0.0.1', '127.0.0.1'] },
     { key: 'useKqueue', env: ['0', false], yaml: [true, true] },
   ];
 }
