@@ -8,7 +8,17 @@ type Shown = string | number | boolean | null;
 
 /** A Config value as a person (or the config file) writes it. */
 function sourceValue(s: AnySetting, config: Config): Shown {
-  const value = config[s.key] as Shown;
+  const raw: unknown = config[s.key];
+  // Settings whose Config value is richer than the text they were given.
+  if (Array.isArray(raw)) return raw.length === 0 ? null : raw.join(',');
+  if (s.key === 'env') {
+    const entries = Object.entries(config.env);
+    return entries.length === 0 ? null : entries.map(([k, v]) => `${k}=${v}`).join('\n');
+  }
+  if (s.key === 'rootPath' && config.rootPath === '') return null; // '' is no root path, not a path
+  if (s.key === 'user' || s.key === 'group') return config[s.key]?.name ?? null;
+  if (s.key === 'umask' && config.umask !== null) return config.umask.toString(8).padStart(3, '0');
+  const value = raw as Shown;
   if (value === null || typeof value === 'boolean' || typeof value === 'string') return value;
   if (s.type === 'seconds') return value / 1000;
   if (s.type === 'size') return formatSize(value);

@@ -116,7 +116,7 @@ describe('HAProxy -> yimmo-wsgi with the PROXY protocol', () => {
   });
 
   test('send-proxy-v2: REMOTE_ADDR and REMOTE_PORT are the client\'s; health checks (LOCAL) are served', async () => {
-    const checks = (): number => (server.output().match(/INFO 127\.0\.0\.1 "GET \/health HTTP\/1\.0" 200/g) ?? []).length;
+    const checks = (): number => (server.output().match(/INFO 127\.0\.0\.1 - - \[[^\]]*\] "GET \/health HTTP\/1\.0" 200/g) ?? []).length;
     const before = checks();
     const r = await through('send-proxy-v2', false, async () => {
       // The template checks every second; allow a loaded machine several.
