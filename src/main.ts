@@ -6,6 +6,7 @@ import { ConfigError, resolveInvocation, type Config } from './config/load';
 import { log, setLogLevel } from './log/logger';
 import { EXIT, type WorkerConfig } from './ipc/contract';
 import { Supervisor } from './supervisor/supervisor';
+import { versionsText } from './cli/versions';
 
 function version(): string {
   const pkg = JSON.parse(fs.readFileSync(path.join(__dirname, '..', '..', 'package.json'), 'utf8')) as { version: string };
@@ -54,7 +55,7 @@ function runSupervisor(): void {
     return;
   }
   if (invocation.action === 'version') {
-    process.stdout.write(`yimmo-wsgi ${version()}\n`);
+    process.stdout.write(versionsText(process.env));
     return;
   }
   const config = invocation.config;
