@@ -28,11 +28,13 @@ export function runOk(cmd: string, args: readonly string[], options: Parameters<
   return r;
 }
 
-/** The environment with this test's node first on PATH (what bin/yimmo-wsgi and the pip launcher find). */
+/** The environment with this test's node first on PATH (what bin/yimmo-wsgi, npm and the pip launcher find), and no YIMMO_PYTHON, YIMMO_NODE or VIRTUAL_ENV. */
 export function envWithThisNode(extra: NodeJS.ProcessEnv = {}): NodeJS.ProcessEnv {
   const env: NodeJS.ProcessEnv = { ...process.env, PATH: `${path.dirname(process.execPath)}${path.delimiter}${process.env['PATH'] ?? ''}` };
   delete env['VIRTUAL_ENV'];
   delete env['YIMMO_PYTHON'];
   delete env['YIMMO_NODE'];
+  // Set by an enclosing `npm test`; a nested npm must not inherit its prefix, lifecycle or config.
+  for (const name of Object.keys(env)) if (name.toLowerCase().startsWith('npm_')) delete env[name];
   return { ...env, ...extra };
 }
