@@ -75,6 +75,18 @@ describe('the wheel', () => {
     assert.match(entryPoints, /yimmo-wsgi = yimmo_wsgi\.cli:main/);
   });
 
+  test('python -m build makes an sdist and, from the sdist alone, the same wheel', () => {
+    const out = path.join(work, 'built');
+    // --no-isolation: the build backend is Debian's setuptools (no PyPI). The sdist has no
+    // node_modules, so building the wheel from it runs `npm ci` there first.
+    runOk(SYSTEM_PYTHON, ['-m', 'build', '--no-isolation', '--outdir', out, '.'], { cwd: checkout.dir, env: envWithThisNode(), timeoutMs: 300_000 });
+    const built = fs.readdirSync(out).sort();
+    assert.deepEqual(built, [path.basename(wheel).replace(/^yimmo_wsgi-(.*)-py3-none-any\.whl$/, 'yimmo-wsgi-$1.tar.gz'), path.basename(wheel)]);
+    const names = (file: string): string[] => runOk(SYSTEM_PYTHON, ['-m', 'zipfile', '-l', file]).stdout.split('\n').slice(1)
+      .map((l) => l.split(/\s+/)[0] ?? '').filter((n) => n !== '' && !n.includes('.dist-info/')).sort();
+    assert.deepEqual(names(path.join(out, path.basename(wheel))), names(wheel));
+  });
+
   for (const [how, command] of [
     ['the venv\'s yimmo-wsgi command', (): [string, ...string[]] => [path.join(venv, 'bin', 'yimmo-wsgi')]],
     ['python -m yimmo_wsgi', (): [string, ...string[]] => [path.join(venv, 'bin', 'python'), '-m', 'yimmo_wsgi']],
