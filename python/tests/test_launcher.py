@@ -35,6 +35,10 @@ class Launcher(unittest.TestCase):
         self.assertIn("needs Python >= 3.8", problem)
         self.assertNotIn("\n", problem)
 
+    def test_only_posix_platforms_are_accepted(self):
+        self.assertIsNone(cli.platform_problem("posix"))
+        self.assertIn("Windows is not supported", cli.platform_problem("nt"))
+
     def test_minimum_node_comes_from_package_json_engines(self):
         path = os.path.join(self.dir, "package.json")
         for spec, want in ((">=20", (20, 0, 0)), (">= 20.11.1", (20, 11, 1)), (">=22.3", (22, 3, 0))):

@@ -39,6 +39,14 @@ def python_problem(version_info=None):
             "Python's environment" % (v[0], v[1], v[2], sys.executable, MIN_PYTHON[0], MIN_PYTHON[1]))
 
 
+def platform_problem(os_name=None):
+    """Why this platform cannot run yimmo-wsgi, or None: the worker and the host share a
+    Unix socket pair and pass client sockets between processes."""
+    if (os_name or os.name) == "posix":
+        return None
+    return "Windows is not supported (yimmo-wsgi needs Unix sockets): use Linux, macOS or WSL"
+
+
 def server_dir():
     """The server shipped in the wheel (server/), or this checkout when run from source."""
     for candidate in (os.path.join(HERE, "server"), os.path.dirname(os.path.dirname(HERE))):
@@ -131,7 +139,7 @@ def find_node(env, minimum, wheel=wheel_node):
 
 
 def main(argv=None):
-    problem = python_problem()
+    problem = python_problem() or platform_problem()
     if problem is not None:
         sys.stderr.write("yimmo-wsgi: %s\n" % problem)
         return EXIT_CANNOT_RUN
