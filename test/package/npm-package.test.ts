@@ -18,6 +18,9 @@ describe('the npm package', () => {
   before(() => {
     checkout = copyCheckout('yimmo-npm-');
     const work = path.dirname(checkout.dir);
+    // A compiled test whose source was deleted: the build (prepare) must not leave it behind.
+    fs.mkdirSync(path.join(checkout.dir, 'dist', 'test', 'server'), { recursive: true });
+    fs.writeFileSync(path.join(checkout.dir, 'dist', 'test', 'server', 'deleted.test.js'), 'throw new Error("stale");\n');
     const packed = runOk('npm', ['pack', '--pack-destination', work], { cwd: checkout.dir, env: envWithThisNode(), timeoutMs: 300_000 });
     const name = packed.stdout.trim().split('\n').pop() ?? '';
     tarball = path.join(work, name);
@@ -40,6 +43,11 @@ describe('the npm package', () => {
     }
     const strays = files.filter((f) => /dist\/test\/|\/bench\/|\/src\/.*\.ts$|\.map$|__pycache__|python\/tests\//.test(f));
     assert.deepEqual(strays, [], 'the tarball holds files that do not run');
+  });
+
+  test('the build starts from an empty dist/: a compiled file whose source is gone does not survive it', () => {
+    assert.ok(!fs.existsSync(path.join(checkout.dir, 'dist', 'test', 'server', 'deleted.test.js')), 'a stale test survived the build');
+    assert.ok(fs.existsSync(path.join(checkout.dir, 'dist', 'test', 'server', 'flask.test.js')));
   });
 
   test('npm install -g of the tarball into an empty prefix gives a yimmo-wsgi that serves an app', async () => {
