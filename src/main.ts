@@ -11,6 +11,7 @@ import { EXIT, type WorkerConfig } from './ipc/contract';
 import { Supervisor } from './supervisor/supervisor';
 import { prepareProcess, readsExecutableVariable, type Prepared } from './process-setup';
 import { memberOf } from './config/accounts';
+import { versionsText } from './cli/versions';
 
 function version(): string {
   const pkg = JSON.parse(fs.readFileSync(path.join(__dirname, '..', '..', 'package.json'), 'utf8')) as { version: string };
@@ -100,7 +101,7 @@ function runSupervisor(): void {
     return;
   }
   if (invocation.action === 'version') {
-    process.stdout.write(`yimmo-wsgi ${version()}\n`);
+    process.stdout.write(versionsText(process.env));
     return;
   }
   const config = invocation.config;

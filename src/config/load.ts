@@ -163,7 +163,8 @@ export function loadConfig(args: CommandLineValues, env: Env): Config {
   const found = findExecutable(python, baseDir('python'), env['PATH']);
   if ('reason' in found) {
     const o = origin('python');
-    const viaVenv = o.kind === 'default' && env['VIRTUAL_ENV'] ? ', from VIRTUAL_ENV' : '';
+    const viaVenv = o.kind !== 'default' ? '' : env[LAUNCHER_PYTHON_ENV] ? ', the interpreter yimmo-wsgi was installed with'
+      : env['VIRTUAL_ENV'] ? ', from VIRTUAL_ENV' : '';
     throw new ConfigError(
       'YW_CONFIG_PYTHON',
       `python interpreter ${show(python)} (${nameIn(settingByKey('python'), o)}, from ${whereText(o)}${viaVenv}) ` +
@@ -263,11 +264,23 @@ function valueOf(s: AnySetting, c: Candidate): SettingValue {
   return parsed.value;
 }
 
+/**
+ * Set by the pip-installed launcher (python/yimmo_wsgi) to its own interpreter,
+ * so an app runs in the environment yimmo-wsgi was installed into with no flag.
+ * It changes only the default: --python, YIMMO_PYTHON and the YAML key still win.
+ */
+export const LAUNCHER_PYTHON_ENV = 'YIMMO_WSGI_LAUNCHER_PYTHON';
+
+/** The interpreter used when none is configured (also what --version reports). */
+export function defaultPython(env: Env): string {
+  const launcher = env[LAUNCHER_PYTHON_ENV];
+  if (launcher) return launcher;
+  const venv = env['VIRTUAL_ENV'];
+  return venv ? resolve(venv, 'bin', 'python') : 'python3';
+}
+
 function defaultOf(s: AnySetting, env: Env): SettingValue | null {
-  if (s.key === 'python') {
-    const venv = env['VIRTUAL_ENV'];
-    return venv ? resolve(venv, 'bin', 'python') : 'python3';
-  }
+  if (s.key === 'python') return defaultPython(env);
   if (s.type === 'seconds') return Math.round(s.default * 1000);
   return s.default;
 }
@@ -293,7 +306,7 @@ function noApp(module: string | null, app: string | null, origin: (k: SettingKey
   );
 }
 
-const KNOWN_ENV: readonly string[] = ALL_SETTINGS.flatMap((s) => (s.env === undefined ? [] : [s.env]));
+const KNOWN_ENV: readonly string[] = [...ALL_SETTINGS.flatMap((s) => (s.env === undefined ? [] : [s.env])), LAUNCHER_PYTHON_ENV];
 
 function warnings(env: Env, kqueue: Origin): string[] {
   const out: string[] = [];

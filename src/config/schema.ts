@@ -150,7 +150,7 @@ export const SETTINGS = [
   },
   {
     key: 'python', type: 'path', flag: 'python', env: 'YIMMO_PYTHON', yaml: 'wsgi.python', meta: 'PATH',
-    default: null, defaultText: '`$VIRTUAL_ENV/bin/python` if VIRTUAL_ENV is set, else `python3`',
+    default: null, defaultText: '`$VIRTUAL_ENV/bin/python` if VIRTUAL_ENV is set, else `python3` (the pip-installed `yimmo-wsgi`: its own interpreter)',
     example: 'python3', check: 'executable',
     doc: 'Python interpreter that runs the application (CPython >= 3.8)',
     details: 'A path (absolute, or relative) to an executable, or a bare name looked up on PATH.',
