@@ -52,11 +52,18 @@ export class ClientFacts {
   facts(socket: net.Socket, scheme: 'http' | 'https'): ConnectionFacts {
     const proxied = this.proxyStage?.clientOf(socket);
     const remoteAddress = proxied?.address ?? socket.remoteAddress ?? '';
+    const config = this.config;
     return {
       remoteAddress,
       remotePort: proxied?.port ?? socket.remotePort ?? 0,
-      localAddress: socket.localAddress ?? this.config.bindHost,
-      localPort: socket.localPort ?? this.config.port,
+      // Asked only for a request without a Host field (SERVER_NAME, SERVER_PORT):
+      // getsockname(2) is a system call per connection otherwise wasted.
+      get localAddress(): string {
+        return socket.localAddress ?? config.bindHost;
+      },
+      get localPort(): number {
+        return socket.localPort ?? config.port;
+      },
       scheme: proxied?.ssl === true ? 'https' : scheme,
       tls: scheme === 'https',
       // Decided once per connection.
