@@ -117,6 +117,12 @@ export class Connection {
   private closing = false;
   /** The client sent its FIN: requests it pipelined before are still answered, then we close. */
   private clientEnded = false;
+  /**
+   * Another process may hold a copy of this socket (a direct write's host):
+   * closing our descriptor would then not end the connection, so a close
+   * always goes through shutdown (our FIN) and lingers.
+   */
+  socketShared = false;
   /** A parsed request waits for a Python host (one is being started). */
   waitingForHost = false;
   destroyed = false;
@@ -517,11 +523,12 @@ export class Connection {
    * can arrive that would make close(2) answer with RST, as nginx decides
    * ("lingering_close on"). A close of our own choosing (an error, a
    * refused or unread body, a draining worker) still lingers, and so does
-   * TLS, whose close_notify leaves through end().
+   * TLS, whose close_notify leaves through end(), and a socket a host holds
+   * a copy of.
    */
   private closesQuietly(head: RequestHead): boolean {
     return (
-      !head.keepAlive && this.bodyDone && !this.clientEnded &&
+      !head.keepAlive && this.bodyDone && !this.clientEnded && !this.socketShared &&
       this.parser.buffered === 0 && this.queued() === 0 &&
       (this.socket as { encrypted?: boolean }).encrypted !== true
     );

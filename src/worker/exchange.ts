@@ -207,6 +207,9 @@ export class BridgeExchange implements Exchange, StreamHandler {
     // reading, bounded by the send timeout; past it the connection is dropped
     // and the host told (CANCEL, from onClientGone), freeing the app's thread.
     // Once DIRECT_GO is sent the host's stall limit bounds the wait.
+    // From here the host may hold a copy of the socket (until FORGET): our
+    // close(2) alone would not send the FIN, so the connection ends with shutdown.
+    this.connection.socketShared = true;
     handOverForDirect(this.connection.socket, this.host, this.stream, head, {
       stillWanted: () => !this.detached && !this.hostDone,
       refused: (reason) => {
