@@ -9,6 +9,7 @@ import { configureLogging, log, setLogLevel } from './log/logger';
 import { openLogFile } from './log/log-file';
 import { EXIT, type WorkerConfig } from './ipc/contract';
 import { Supervisor } from './supervisor/supervisor';
+import { splitHostPort } from './config/values';
 
 function version(): string {
   const pkg = JSON.parse(fs.readFileSync(path.join(__dirname, '..', '..', 'package.json'), 'utf8')) as { version: string };
@@ -45,6 +46,7 @@ export function workerConfig(config: Config): WorkerConfig {
     requestTimeoutMs: config.requestTimeoutMs,
     gracefulTimeoutMs: config.gracefulTimeoutMs,
     maxConnections: config.maxConnections,
+    slowRequestMs: config.slowRequestMs,
     listen: config.processes === 1,
   };
 }
@@ -100,7 +102,8 @@ function runSupervisor(): void {
   setLogLevel(config.logLevel);
   openLogs(config);
   for (const warning of config.warnings) log.warning(warning);
-  new Supervisor(workerConfig(config), { version: version(), appSpec: `${config.module}:${config.app}` }).start();
+  const metricsBind = config.metricsBind === null ? null : (splitHostPort(config.metricsBind) ?? null);
+  new Supervisor(workerConfig(config), { version: version(), appSpec: `${config.module}:${config.app}` }, metricsBind).start();
 }
 
 runSupervisor();

@@ -62,6 +62,9 @@ export interface Config {
   readonly maxChunkExtension: number;
   readonly maxConnections: number;
   readonly backlog: number;
+  /** HOST:PORT of the admin endpoint (/metrics, /status), or null: off. */
+  readonly metricsBind: string | null;
+  readonly slowRequestMs: number;
   /** Accepted for compatibility; no effect. */
   readonly useKqueue: boolean;
   /** Where each value came from. */
@@ -188,6 +191,8 @@ export function loadConfig(args: CommandLineValues, env: Env): Config {
     maxChunkExtension: num('maxChunkExtension'),
     maxConnections: num('maxConnections'),
     backlog: num('backlog'),
+    metricsBind: str('metricsBind'),
+    slowRequestMs: num('slowRequestMs'),
     useKqueue: values.get('useKqueue') === true,
     sources,
     warnings: warnings(env, origin('useKqueue')),

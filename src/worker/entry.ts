@@ -14,6 +14,8 @@ export function runWorkerProcess(): void {
     } else if (message.type === 'config' && worker === undefined) {
       worker = new Worker(message.config, report);
       void worker.start();
+    } else if (message.type === 'stats-request') {
+      void worker?.snapshot(message.stackOf).then((snapshot) => report({ type: 'stats', id: message.id, snapshot }));
     } else if (message.type === 'shutdown') {
       worker?.shutdown();
     }

@@ -25,7 +25,9 @@ export interface ExchangeOptions {
 }
 
 export class BridgeExchange implements Exchange, StreamHandler {
-  private readonly stream: number;
+  readonly stream: number;
+  /** Response bytes the host writes to the client itself (a direct write), for the metrics. */
+  hostWrote = 0;
   /** Request body bytes we may still send before the host returns a WINDOW. */
   private window: number;
   /** Response bytes written while the socket was full, owed to the host as CREDIT after 'drain'. */
@@ -42,7 +44,7 @@ export class BridgeExchange implements Exchange, StreamHandler {
 
   constructor(
     private readonly connection: Connection,
-    private readonly host: Host,
+    readonly host: Host,
     private readonly head: RequestHead,
     facts: ConnectionFacts,
     options: ExchangeOptions,
@@ -187,6 +189,7 @@ export class BridgeExchange implements Exchange, StreamHandler {
       const id = this.host.handOver(socket, failed);
       if (id === undefined) return failed(new Error('not a plain TCP socket'));
       this.host.send(encodeDirectGoFrame(this.stream, id, head));
+      this.hostWrote = head.length + direct.length;
     };
     // The host's bytes must follow everything we wrote before (an earlier
     // pipelined response still queued): a write callback fires in order.

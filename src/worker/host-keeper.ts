@@ -4,6 +4,7 @@
 import { Host, HostStartError, type HostOptions } from '../bridge/host';
 import { FrameType, encodeFrame } from '../bridge/protocol';
 import { log } from '../log/logger';
+import type { HostRestartReason } from '../ipc/snapshot';
 
 const FIRST_BACKOFF_MS = 100;
 const MAX_BACKOFF_MS = 10_000;
@@ -22,6 +23,8 @@ export class HostKeeper {
     private readonly retireGraceMs: number,
     /** Called whenever a new host becomes the current one. */
     private readonly onReady: (host: Host) => void = () => undefined,
+    /** Called when a host is replaced: it died, or a request on it timed out. */
+    private readonly onReplaced: (reason: HostRestartReason) => void = () => undefined,
   ) {}
 
   /** Starts the first host; rejects with HostStartError if it cannot load the app. */
@@ -40,6 +43,7 @@ export class HostKeeper {
       this.current = undefined;
       if (this.stopping) return;
       log.error(`python host ${host.info.pid} died (${signal ?? `status ${code}`}); starting another`);
+      this.onReplaced('crash');
       if (Date.now() - this.startedAt > HEALTHY_AFTER_MS) this.backoffMs = FIRST_BACKOFF_MS;
       this.restartLater();
     });
@@ -71,6 +75,7 @@ export class HostKeeper {
     host.closeStream(stream);
     if (this.current !== host || this.stopping) return;
     this.current = undefined;
+    this.onReplaced('timeout');
     this.retire(host);
     Host.start(this.options).then(
       (fresh) => (this.stopping ? fresh.kill() : this.adopt(fresh)),

@@ -13,6 +13,8 @@ import { HTTP_ERRORS, STARTUP_ERRORS, WORKER_ERRORS } from '../errors';
 import { BridgeExchange } from './exchange';
 import { HostKeeper } from './host-keeper';
 import { AccessLogger } from './access-logger';
+import { WorkerStats } from './stats';
+import type { WorkerSnapshot } from '../ipc/snapshot';
 import { EXIT, type FromWorker, type WorkerConfig } from '../ipc/contract';
 
 export const SERVER_NAME = 'yimmo-wsgi';
@@ -30,12 +32,14 @@ export class Worker {
   private sweepTimer: NodeJS.Timeout | undefined;
   private shuttingDown = false;
   private access: AccessLogger | undefined;
+  private readonly stats: WorkerStats;
 
   constructor(
     private readonly config: WorkerConfig,
     private readonly report: (message: FromWorker) => void,
   ) {
     setLogLevel(config.logLevel);
+    this.stats = new WorkerStats(config.threads, config.slowRequestMs);
     this.hosts = new HostKeeper(
       {
         python: config.python,
@@ -50,7 +54,11 @@ export class Worker {
         directTimeoutMs: config.requestTimeoutMs,
       },
       config.gracefulTimeoutMs,
-      () => this.startWaiting(),
+      (host) => {
+        this.stats.hostReady(host);
+        this.startWaiting();
+      },
+      (reason) => this.stats.hostReplaced(reason),
     );
     this.connectionOptions = {
       limits: config.limits,
@@ -129,8 +137,10 @@ export class Worker {
       if (!this.shuttingDown) log.warning(`${WORKER_ERRORS.YW_OVERLOADED.code}: ${this.connections.size} connections; answering 503`);
       socket.on('error', () => socket.destroy());
       socket.end(cannedResponse(503, true, SERVER_NAME));
+      this.stats.connectionRefused();
       return;
     }
+    this.stats.connectionAccepted();
     const facts = {
       remoteAddress: socket.remoteAddress ?? '',
       remotePort: socket.remotePort ?? 0,
@@ -148,9 +158,17 @@ export class Worker {
       // Between a host's death (or recycling) and its replacement: the
       // request waits, bounded by the request timeout (then 503).
       this.waiting.add(connection);
+      this.stats.requestStarted(connection, head, facts.remoteAddress, undefined);
       return undefined;
     }
-    return new BridgeExchange(connection, host, head, facts, { requestWindow: REQUEST_WINDOW }, (h, stream) => this.hosts.recycle(h, stream));
+    const exchange = new BridgeExchange(connection, host, head, facts, { requestWindow: REQUEST_WINDOW }, (h, stream) => this.hosts.recycle(h, stream));
+    this.stats.requestStarted(connection, head, facts.remoteAddress, exchange);
+    return exchange;
+  }
+
+  /** For the supervisor's metrics and status page (src/worker/stats.ts). */
+  snapshot(stackOf?: number): Promise<WorkerSnapshot> {
+    return this.stats.snapshot([...this.connections].map((c) => c.socket), this.hosts.current, stackOf);
   }
 
   private startWaiting(): void {
@@ -162,14 +180,17 @@ export class Worker {
   private readonly events: ConnectionEvents = {
     exchangeDone: (connection, head, writer, durationMs) => {
       this.access?.exchangeDone(connection, head, writer, durationMs);
+      this.stats.requestDone(connection, head, writer.status, durationMs);
     },
     rejected: (connection, error) => {
       const known = (HTTP_ERRORS as Record<string, { message: string }>)[error.code];
+      this.stats.requestRejected(error.status);
       log.info(`${connection.socket.remoteAddress ?? '-'} rejected with ${error.status}: ${error.code} ${known?.message ?? ''} (${error.detail})`);
     },
     closed: (connection) => {
       this.connections.delete(connection);
       this.waiting.delete(connection);
+      this.stats.connectionClosed(connection, connection.socket);
       if (this.shuttingDown && this.connections.size === 0) void this.finishShutdown();
     },
   };
@@ -177,7 +198,10 @@ export class Worker {
   private readonly sweep = (): void => {
     const now = Date.now();
     for (const connection of this.connections) {
-      if (connection.deadlineKind !== 'none' && now > connection.deadline) connection.timeout();
+      if (connection.deadlineKind !== 'none' && now > connection.deadline) {
+        this.stats.timedOut(connection.deadlineKind, connection.waitingForHost);
+        connection.timeout();
+      }
     }
   };
 

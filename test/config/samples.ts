@@ -69,6 +69,8 @@ export function samples(box: Sandbox): Sample[] {
       env: ['%(r)s %(s)s', '%(r)s %(s)s'],
       yaml: ['%({x-request-id}i)s %(D)s', '%({x-request-id}i)s %(D)s'],
     },
+    { key: 'metricsBind', cli: ['127.0.0.1:9091', '127.0.0.1:9091'], env: ['[::1]:0', '[::1]:0'], yaml: ['localhost:9100', 'localhost:9100'] },
+    { key: 'slowRequestMs', cli: ['0.5', 500], env: ['2', 2000], yaml: [10, 10000] },
     { key: 'useKqueue', env: ['0', false], yaml: [true, true] },
   ];
 }
