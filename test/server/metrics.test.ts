@@ -157,3 +157,27 @@ describe('metrics settings', () => {
     }
   });
 });
+
+describe('metrics of bodies the host writes itself', () => {
+  let server: RunningServer;
+  let admin: number;
+
+  before(async () => {
+    server = await startServer('bulk_app:app', { args: ['--metrics-bind', '127.0.0.1:0'] });
+    admin = metricsPort(server.output());
+  });
+  after(async () => {
+    await server.stop();
+  });
+
+  test('sent bytes include a body the host wrote to the client itself (a direct write)', async () => {
+    const before = valueOf(await scrape(admin), 'yimmo_sent_bytes_total');
+    const res = await request(server.port, get('/whole?kb=1024'), { timeoutMs: 15_000 });
+    assert.equal(res.status, 200);
+    assert.equal(res.body.length, 1024 * 1024);
+    const samples = await scrapeUntil(admin, (s) => valueOf(s, 'yimmo_connections_open') === 0);
+    const sent = valueOf(samples, 'yimmo_sent_bytes_total') - before;
+    // The body once, plus one head: not twice (the worker did not write it) and not zero.
+    assert.ok(sent >= 1024 * 1024 && sent < 1024 * 1024 + 1024, `sent ${sent}`);
+  });
+});
