@@ -8,6 +8,7 @@ second (one per scrape or status-page poll), so the thread costs nothing
 that matters.
 """
 
+from bisect import bisect_left as _bisect_left
 import sys
 import threading
 import traceback
@@ -23,27 +24,23 @@ WAIT_BOUNDS = (0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 
 class WaitHistogram(object):
     """How long streams waited in the queue for a free application thread."""
 
+    # Called once per request by the application threads: bisect (in C) and
+    # no lock (about 0.35 us instead of 0.8 us). Without a lock, two threads
+    # preempted between the read and the write of one counter could lose an
+    # observation; the GIL switches threads every 5 ms, so that is rare, and a
+    # lost wait in a histogram of thousands changes nothing an operator reads.
     def __init__(self, bounds=WAIT_BOUNDS):
         self.bounds = bounds
         self.counts = [0] * (len(bounds) + 1)
         self.sum = 0.0
-        self.count = 0
-        self._lock = threading.Lock()  # several application threads observe at once
 
     def observe(self, seconds):
-        i = 0
-        bounds = self.bounds
-        n = len(bounds)
-        while i < n and seconds > bounds[i]:
-            i += 1
-        with self._lock:
-            self.counts[i] += 1
-            self.sum += seconds
-            self.count += 1
+        self.counts[_bisect_left(self.bounds, seconds)] += 1
+        self.sum += seconds
 
     def data(self):
-        with self._lock:
-            return {"bounds": list(self.bounds), "counts": list(self.counts), "sum": self.sum, "count": self.count}
+        counts = list(self.counts)
+        return {"bounds": list(self.bounds), "counts": counts, "sum": self.sum, "count": sum(counts)}
 
 
 def thread_stack(ch, ident):
