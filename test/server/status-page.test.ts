@@ -80,11 +80,11 @@ describe('the status page in headless chromium', { skip: fs.existsSync(CHROMIUM)
     page.on('load', () => loads++);
     const client = await Client.connect(server.port);
     try {
-      client.write(get('/slow?1'));
-      await page.locator('#inflight tbody tr', { hasText: '/slow?1' }).waitFor({ timeout: 15_000 });
+      client.write(get('/slow?3'));
+      await page.locator('#inflight tbody tr', { hasText: '/slow?3' }).waitFor({ timeout: 15_000 });
       assert.equal((await client.response({ timeoutMs: 15_000 })).status, 200);
-      await page.locator('#slow tbody tr', { hasText: '/slow?1' }).waitFor({ timeout: 15_000 });
-      await page.locator('#inflight tbody tr', { hasText: '/slow?1' }).waitFor({ state: 'detached', timeout: 15_000 });
+      await page.locator('#slow tbody tr', { hasText: '/slow?3' }).waitFor({ timeout: 15_000 });
+      await page.locator('#inflight tbody tr', { hasText: '/slow?3' }).waitFor({ state: 'detached', timeout: 15_000 });
       assert.equal(loads, 0);
     } finally {
       await page.close();
