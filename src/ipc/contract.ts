@@ -5,6 +5,7 @@
 import type { LogLevel } from '../log/logger';
 import type { LogFormat } from '../log/record';
 import type { ParserLimits } from '../http/request-head';
+import type { WorkerSnapshot } from './snapshot';
 
 export interface WorkerConfig {
   readonly bindHost: string;
@@ -44,6 +45,8 @@ export interface WorkerConfig {
   readonly hostTitles: boolean;
   /** --user / --group resolved to ids: a worker switches after listening, and starts its hosts with them. */
   readonly privileges: { readonly uid: number | null; readonly gid: number | null; readonly groups: readonly number[] };
+  /** Finished requests slower than this are kept for the status page (--slow-request). */
+  readonly slowRequestMs: number;
   /**
    * Whether the worker listens itself (one worker) or receives connections
    * from the supervisor, which deals them to the least busy worker.
@@ -64,7 +67,9 @@ export type ToWorker =
   | { readonly type: 'config'; readonly config: WorkerConfig }
   | { readonly type: 'shutdown' }
   /** Sent with a socket handle: a connection the supervisor accepted for this worker. */
-  | { readonly type: 'connection' };
+  | { readonly type: 'connection' }
+  /** The supervisor wants a WorkerSnapshot (metrics, status page); `stackOf`: an in-flight request id whose Python stack to include. */
+  | { readonly type: 'stats-request'; readonly id: number; readonly stackOf?: number };
 export type FromWorker =
   /** The host is loaded and, if the worker listens itself, it listens on `port` (0 otherwise). */
   | { readonly type: 'ready'; readonly port: number; readonly python: string; readonly executable: string; readonly hostPid: number }
@@ -76,4 +81,6 @@ export type FromWorker =
    * did not finish within the host start timeout); the worker retries with
    * backoff. `attempt` counts the failures since the last host that started.
    */
-  | { readonly type: 'host-failed'; readonly reason: string; readonly attempt: number };
+  | { readonly type: 'host-failed'; readonly reason: string; readonly attempt: number }
+  /** The answer to a 'stats-request' with the same id. */
+  | { readonly type: 'stats'; readonly id: number; readonly snapshot: WorkerSnapshot };

@@ -8,6 +8,10 @@ import * as path from 'node:path';
 import { log } from '../log/logger';
 import { WORKER_ERRORS } from '../errors';
 import { EXIT, type FromWorker, type ToWorker, type WorkerConfig } from '../ipc/contract';
+import { STARTUP_ERRORS } from '../errors';
+import { AdminServer } from './admin-server';
+import { MetricsBook } from './metrics';
+import { SnapshotRequests, type SnapshotTarget } from './snapshots';
 
 const FIRST_BACKOFF_MS = 500;
 const MAX_BACKOFF_MS = 30_000;
@@ -37,13 +41,44 @@ export class Supervisor {
   private forceTimer: NodeJS.Timeout | undefined;
   /** With several workers, the supervisor accepts and deals out connections. */
   private listener: net.Server | undefined;
+  /** --metrics-bind: /metrics and /status (src/supervisor/admin-server.ts). */
+  private admin: AdminServer | undefined;
+  private readonly book = new MetricsBook();
+  private readonly snapshots = new SnapshotRequests();
 
   constructor(
     private config: WorkerConfig,
     private readonly banner: Banner,
+    private readonly metricsBind: { readonly host: string; readonly port: number } | null = null,
   ) {}
 
   start(): void {
+    if (this.metricsBind === null) return this.startWorkers();
+    // Bound before any worker starts: a taken address stops start-up (exit 4).
+    const { host, port } = this.metricsBind;
+    const admin = new AdminServer({ collect: (stack) => this.snapshots.ask(this.targets(), stack), book: this.book, slowRequestMs: this.config.slowRequestMs });
+    admin.listen(host, port).then(
+      (address) => {
+        this.admin = admin;
+        const shown = host.includes(':') ? `[${host}]` : host;
+        log.notice(`admin endpoint listening: metrics at http://${shown}:${address.port}/metrics, status page at http://${shown}:${address.port}/status`);
+        this.startWorkers();
+      },
+      (err: NodeJS.ErrnoException) => {
+        log.fatal(`${STARTUP_ERRORS.YW_METRICS_BIND.code}: cannot listen on ${host}:${port} (--metrics-bind): ${err.code ?? err.message}`);
+        this.exit(EXIT.bind);
+      },
+    );
+  }
+
+  /** Workers that can answer a snapshot request. */
+  private targets(): SnapshotTarget[] {
+    return [...this.children]
+      .filter((c) => c.ready && c.worker.isConnected())
+      .map((c) => ({ pid: c.worker.process.pid ?? 0, send: (m: ToWorker) => this.send(c, m) }));
+  }
+
+  private startWorkers(): void {
     // A single worker accepts on the socket itself (SCHED_NONE: no hand-off).
     // Several workers get their connections from us (see deal()).
     cluster.schedulingPolicy = cluster.SCHED_NONE;
@@ -83,6 +118,8 @@ export class Supervisor {
       }
     } else if (message.type === 'closed') {
       child.open = Math.max(0, child.open - 1);
+    } else if (message.type === 'stats') {
+      this.snapshots.answer(message.id, message.snapshot);
     } else if (message.type === 'fatal') {
       log.fatal(`${message.code}: ${message.message}`);
     } else if (message.type === 'host-failed') {
@@ -136,6 +173,7 @@ export class Supervisor {
 
   private onExit(child: Child, code: number | null, signal: string | null): void {
     this.children.delete(child);
+    this.book.workerGone(child.worker.process.pid ?? 0);
     if (this.draining || child.retiring) {
       if (this.draining && this.children.size === 0) this.exit(EXIT.ok);
       return;
@@ -147,6 +185,7 @@ export class Supervisor {
       return this.exit(fatal);
     }
     log.error(`worker ${child.worker.process.pid} died (${signal ?? `status ${code}`}); starting another`);
+    this.book.workerRestarted('crash');
     if (Date.now() - child.startedAt > HEALTHY_AFTER_MS) this.backoffMs = FIRST_BACKOFF_MS;
     const delay = this.announced ? this.backoffMs : 0;
     this.backoffMs = Math.min(this.backoffMs * 2, MAX_BACKOFF_MS);
@@ -187,6 +226,7 @@ export class Supervisor {
       });
       if (!ok) return log.error('SIGHUP: a new worker failed to start; keeping the old ones');
       old.retiring = true;
+      this.book.workerRestarted('reload');
       this.send(old, { type: 'shutdown' });
     }
   }
@@ -201,6 +241,7 @@ export class Supervisor {
 
   private exit(code: number): void {
     if (this.forceTimer !== undefined) clearTimeout(this.forceTimer);
+    this.admin?.close();
     setTimeout(() => process.exit(code), 20);
   }
 }

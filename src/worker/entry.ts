@@ -16,6 +16,8 @@ export function runWorkerProcess(): void {
       process.title = workerTitle(message.config);
       worker = new Worker(message.config, report);
       void worker.start();
+    } else if (message.type === 'stats-request') {
+      void worker?.snapshot(message.stackOf).then((snapshot) => report({ type: 'stats', id: message.id, snapshot }));
     } else if (message.type === 'shutdown') {
       worker?.shutdown();
     }

@@ -16,6 +16,8 @@ import { AccessLogger } from './access-logger';
 import { ClientFacts } from './client-facts';
 import { dropPrivileges, hostIds } from './privileges';
 import { hostTitle } from './titles';
+import { WorkerStats } from './stats';
+import type { WorkerSnapshot } from '../ipc/snapshot';
 import { EXIT, type FromWorker, type WorkerConfig } from '../ipc/contract';
 
 export const SERVER_NAME = 'yimmo-wsgi';
@@ -40,12 +42,14 @@ export class Worker {
   private sweepTimer: NodeJS.Timeout | undefined;
   private shuttingDown = false;
   private access: AccessLogger | undefined;
+  private readonly stats: WorkerStats;
 
   constructor(
     private readonly config: WorkerConfig,
     private readonly report: (message: FromWorker) => void,
   ) {
     setLogLevel(config.logLevel);
+    this.stats = new WorkerStats(config.threads, config.slowRequestMs);
     this.hosts = new HostKeeper(
       {
         python: config.python,
@@ -66,8 +70,12 @@ export class Worker {
         ...hostTitle(config),
       },
       config.gracefulTimeoutMs,
-      () => this.startWaiting(),
+      (host) => {
+        this.stats.hostReady(host);
+        this.startWaiting();
+      },
       (reason, attempt) => this.report({ type: 'host-failed', reason, attempt }),
+      (reason) => this.stats.hostReplaced(reason),
     );
     this.clientFacts = new ClientFacts(config);
     this.connectionOptions = {
@@ -153,8 +161,10 @@ export class Worker {
       if (!this.shuttingDown) log.warning(`${WORKER_ERRORS.YW_OVERLOADED.code}: ${this.connections.size} connections; answering 503`);
       socket.on('error', () => socket.destroy());
       socket.end(cannedResponse(503, true, SERVER_NAME));
+      this.stats.connectionRefused();
       return;
     }
+    this.stats.connectionAccepted();
     const facts = this.clientFacts.facts(socket, scheme);
     const connection = new Connection(socket, this.connectionOptions, (conn, head) => this.startExchange(conn, head, facts), this.events);
     this.connections.add(connection);
@@ -166,9 +176,17 @@ export class Worker {
       // Between a host's death (or recycling) and its replacement: the
       // request waits, bounded by the request timeout (then 503).
       this.waiting.add(connection);
+      this.stats.requestStarted(connection, head, facts.remoteAddress, undefined);
       return undefined;
     }
-    return new BridgeExchange(connection, host, head, facts, { requestWindow: REQUEST_WINDOW }, (h, stream) => this.hosts.recycle(h, stream));
+    const exchange = new BridgeExchange(connection, host, head, facts, { requestWindow: REQUEST_WINDOW }, (h, stream) => this.hosts.recycle(h, stream));
+    this.stats.requestStarted(connection, head, facts.remoteAddress, exchange);
+    return exchange;
+  }
+
+  /** For the supervisor's metrics and status page (src/worker/stats.ts). */
+  snapshot(stackOf?: number): Promise<WorkerSnapshot> {
+    return this.stats.snapshot([...this.connections].map((c) => c.socket), this.hosts.current, stackOf);
   }
 
   private startWaiting(): void {
@@ -184,6 +202,7 @@ export class Worker {
       const timeout = CLIENT_ERRORS[record.end];
       if (timeout !== undefined && enabled('INFO')) log.info(`${client} ${timeout.code}: ${timeout.message}`);
       this.access?.exchangeDone(connection, record, client);
+      this.stats.requestDone(connection, record);
     },
     rejected: (connection, error) => {
       const known = (HTTP_ERRORS as Record<string, { message: string }>)[error.code];
@@ -192,13 +211,17 @@ export class Worker {
     closed: (connection) => {
       this.connections.delete(connection);
       this.waiting.delete(connection);
+      this.stats.connectionClosed(connection, connection.socket);
       if (this.shuttingDown && this.connections.size === 0) void this.finishShutdown();
     },
   };
 
   private readonly sweep = (): void => {
     const now = Date.now();
-    for (const connection of this.connections) connection.check(now);
+    for (const connection of this.connections) {
+      const passed = connection.check(now);
+      if (passed !== undefined) this.stats.timedOut(passed);
+    }
   };
 
   /** Graceful stop: no new connections, idle ones closed now, busy ones after their response. */
