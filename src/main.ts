@@ -36,7 +36,6 @@ export function workerConfig(config: Config): WorkerConfig {
     requestTimeoutMs: config.requestTimeoutMs,
     gracefulTimeoutMs: config.gracefulTimeoutMs,
     maxConnections: config.maxConnections,
-    listen: config.processes === 1,
   };
 }
 
@@ -60,7 +59,17 @@ function runSupervisor(): void {
   const config = invocation.config;
   setLogLevel(config.logLevel);
   for (const warning of config.warnings) log.warning(warning);
-  new Supervisor(workerConfig(config), { version: version(), appSpec: `${config.module}:${config.app}` }).start();
+  new Supervisor({
+    config: workerConfig(config),
+    banner: { version: version(), appSpec: `${config.module}:${config.app}` },
+    reload: () => {
+      // SIGHUP: the same argv and environment, the config file read again.
+      const again = resolveInvocation(process.argv.slice(2), process.env);
+      if (again.action !== 'run') throw new Error('the command line no longer runs a server');
+      for (const warning of again.config.warnings) log.warning(warning);
+      return workerConfig(again.config);
+    },
+  }).start();
 }
 
 runSupervisor();

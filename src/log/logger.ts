@@ -35,3 +35,12 @@ export const log = {
   debug: (m: string): void => write('DEBUG', m),
   trace: (m: string): void => write('TRACE', m),
 };
+
+/**
+ * SIGUSR1: reopen the log files (after logrotate moved them). Log files are
+ * opened by the log-file settings; with none (logs on stderr only) there is
+ * nothing to reopen. Called by the supervisor and, on its word, by each worker.
+ */
+export function reopenLogFiles(): void {
+  // No log file is open: stderr is inherited and never reopened.
+}

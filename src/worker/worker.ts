@@ -1,6 +1,6 @@
-// A worker process: its connections (from its own listener when it is the
-// only worker, else dealt by the supervisor), and the Python host that runs
-// the app.
+// A worker process: its connections (accepted on the supervisor's listening
+// handles, or dealt by the supervisor in the fallback), and the Python host
+// that runs the app.
 import * as fs from 'node:fs';
 import * as net from 'node:net';
 import * as tls from 'node:tls';
@@ -18,6 +18,12 @@ export const SERVER_NAME = 'yimmo-wsgi';
 const REQUEST_WINDOW = 64 * 1024;
 const RESPONSE_WINDOW = 1024 * 1024;
 const SWEEP_MS = 250;
+/**
+ * A connection counts as busy this long after it is accepted, before its
+ * first request arrives: a burst of connections is spread over the workers
+ * before any of their requests is parsed.
+ */
+const FRESH_MS = 250;
 
 export class Worker {
   private readonly connections = new Set<Connection>();
@@ -25,9 +31,26 @@ export class Worker {
   private readonly waiting = new Set<Connection>();
   private readonly hosts: HostKeeper;
   private readonly connectionOptions: ConnectionOptions;
-  private server: net.Server | undefined;
+  /** One server per bind (index = the supervisor's bind index); in the fallback, one that never listens. */
+  private readonly servers: net.Server[] = [];
   private sweepTimer: NodeJS.Timeout | undefined;
   private shuttingDown = false;
+  private loaded = false;
+  private servingReported = false;
+  /**
+   * Load-aware accepting (ARCHITECTURE.md): with other workers on the same
+   * socket, a saturated worker closes its copies of the listening handles and
+   * asks for them again when it has room.
+   */
+  private balance = false;
+  private paused = false;
+  private wantSent = false;
+  /** Connections with a request in progress (or waiting for a host). */
+  private readonly inFlight = new Set<Connection>();
+  /** Accepted, no request yet: accept time. */
+  private readonly fresh = new Map<Connection, number>();
+  /** Times this worker stopped accepting because it was saturated (for the debug log). */
+  private pauses = 0;
 
   constructor(
     private readonly config: WorkerConfig,
@@ -60,34 +83,87 @@ export class Worker {
     };
   }
 
-  /** Loads the application first, then listens: a broken app never binds the port. */
+  /** Loads the application, then says so: the supervisor binds and sends the listening handles only then. */
   async start(): Promise<void> {
     let host;
     try {
       host = await this.hosts.start();
     } catch (err) {
       const e = err as HostStartError;
+      if (this.shuttingDown) return;
       const code = e.appLoad ? STARTUP_ERRORS.YW_APP_LOAD.code : STARTUP_ERRORS.YW_PYTHON.code;
       this.report({ type: 'fatal', code, message: e.message });
       return this.exit(e.appLoad ? EXIT.appLoad : EXIT.python);
     }
-    const server = this.createServer();
-    this.server = server;
-    if (!this.config.listen) {
-      this.report({ type: 'ready', port: 0, python: host.info.python, executable: host.info.executable, hostPid: host.info.pid });
-      this.sweepTimer = setInterval(this.sweep, SWEEP_MS);
-      return;
-    }
-    server.on('error', (err: NodeJS.ErrnoException) => {
-      const where = `${this.config.bindHost}:${this.config.port}`;
-      this.report({ type: 'fatal', code: STARTUP_ERRORS.YW_BIND.code, message: `cannot listen on ${where}: ${err.code ?? err.message}` });
-      void this.hosts.stop().then(() => this.exit(EXIT.bind));
-    });
-    server.listen({ host: this.config.bindHost, port: this.config.port, backlog: this.config.backlog }, () => {
-      const address = server.address() as net.AddressInfo;
-      this.report({ type: 'ready', port: address.port, python: host.info.python, executable: host.info.executable, hostPid: host.info.pid });
-    });
+    // Told to stop while the app loaded: never listen.
+    if (this.shuttingDown) return void this.hosts.stop();
+    this.loaded = true;
+    this.report({ type: 'loaded', python: host.info.python, executable: host.info.executable, hostPid: host.info.pid });
     this.sweepTimer = setInterval(this.sweep, SWEEP_MS);
+  }
+
+  /**
+   * Accept on the supervisor's listening handle for bind `bind` (of `of`).
+   * Reports `serving` once every bind listens the first time.
+   */
+  listenOn(bind: number, of: number, balance: boolean, handle: unknown): void {
+    this.balance = balance;
+    const raw = handle as { close?: () => void } | null;
+    if (this.shuttingDown || !this.loaded || raw === null || typeof raw !== 'object') return void raw?.close?.();
+    const server = this.servers[bind] ?? this.createServer();
+    this.servers[bind] = server;
+    if (server.listening) return void raw.close?.(); // a duplicate: ours is open
+    server.listen(handle, this.config.backlog, () => {
+      if (!this.servers.slice(0, of).every((s) => s?.listening === true) || this.servers.length < of) return;
+      if (this.paused) log.debug(`accepting again (${this.load(Date.now())} busy)`);
+      this.paused = false;
+      this.wantSent = false;
+      if (!this.servingReported) {
+        this.servingReported = true;
+        this.report({ type: 'serving' });
+      }
+    });
+  }
+
+  /** The fallback: connections arrive as `connection` messages (adopt()). */
+  takeDealt(): void {
+    if (this.shuttingDown || !this.loaded || this.servingReported) return;
+    this.servers[0] ??= this.createServer();
+    this.servingReported = true;
+    this.report({ type: 'serving' });
+  }
+
+  setBalance(balance: boolean): void {
+    this.balance = balance;
+    if (!balance) this.maybeResume();
+  }
+
+  /** Busy connections: requests in progress, and fresh ones whose first request has not arrived yet. */
+  private load(now: number): number {
+    let fresh = 0;
+    for (const [connection, at] of this.fresh) {
+      if (now - at < FRESH_MS) fresh++;
+      else this.fresh.delete(connection);
+    }
+    return this.inFlight.size + fresh;
+  }
+
+  /** Saturated (2 x threads busy): stop accepting, other workers take the next connections. */
+  private maybePause(): void {
+    if (!this.balance || this.paused || this.shuttingDown) return;
+    if (this.load(Date.now()) < 2 * this.config.threads) return;
+    this.paused = true;
+    this.pauses++;
+    log.debug(`saturated (${this.load(Date.now())} busy): not accepting (pause ${this.pauses})`);
+    for (const server of this.servers) if (server.listening) server.close();
+  }
+
+  /** Room again (at most `threads` busy: the hysteresis keeps it from flapping): ask for the handles back. */
+  private maybeResume(): void {
+    if (!this.paused || this.wantSent || this.shuttingDown) return;
+    if (this.balance && this.load(Date.now()) > this.config.threads) return;
+    this.wantSent = true;
+    this.report({ type: 'want-listen' });
   }
 
   private createServer(): net.Server {
@@ -105,13 +181,14 @@ export class Worker {
     return server;
   }
 
-  /** A connection the supervisor accepted: handled as if our own server had. */
+  /** A connection the supervisor accepted (the fallback): handled as if our own server had. */
   adopt(socket: net.Socket): void {
     socket.once('close', () => this.report({ type: 'closed' }));
-    if (this.server === undefined) return void socket.destroy();
+    const server = this.servers[0];
+    if (server === undefined) return void socket.destroy();
     socket.allowHalfOpen = true; // as our own servers are created (see createServer)
     // net.Server and tls.Server both start a connection on this event (TLS wraps it).
-    this.server.emit('connection', socket);
+    server.emit('connection', socket);
   }
 
   private accept(socket: net.Socket, scheme: 'http' | 'https'): void {
@@ -130,9 +207,16 @@ export class Worker {
     };
     const connection = new Connection(socket, this.connectionOptions, (conn, head) => this.startExchange(conn, head, facts), this.events);
     this.connections.add(connection);
+    this.fresh.set(connection, Date.now());
+    this.maybePause();
   }
 
   private startExchange(connection: Connection, head: RequestHead, facts: ConstructorParameters<typeof BridgeExchange>[3]) {
+    this.fresh.delete(connection);
+    this.inFlight.add(connection);
+    // A stopping worker says so on every response, so that no client sends
+    // another request on a connection about to close.
+    if (this.shuttingDown && connection.writer !== undefined && !connection.writer.started) connection.writer.keepAlive = false;
     const host = this.hosts.current;
     if (host === undefined || !host.isAlive) {
       // Between a host's death (or recycling) and its replacement: the
@@ -151,6 +235,8 @@ export class Worker {
 
   private readonly events: ConnectionEvents = {
     exchangeDone: (connection, head, writer, durationMs) => {
+      this.inFlight.delete(connection);
+      this.maybeResume();
       if (!enabled('INFO')) return;
       const target = head.target.length > 200 ? head.target.slice(0, 200) + '...' : head.target;
       log.info(`${connection.socket.remoteAddress ?? '-'} "${head.method} ${target} HTTP/1.${head.minorVersion}" ${writer.status} ${writer.bodyBytes} ${durationMs}ms`);
@@ -162,6 +248,9 @@ export class Worker {
     closed: (connection) => {
       this.connections.delete(connection);
       this.waiting.delete(connection);
+      this.inFlight.delete(connection);
+      this.fresh.delete(connection);
+      this.maybeResume();
       if (this.shuttingDown && this.connections.size === 0) void this.finishShutdown();
     },
   };
@@ -171,16 +260,26 @@ export class Worker {
     for (const connection of this.connections) {
       if (connection.deadlineKind !== 'none' && now > connection.deadline) connection.timeout();
     }
+    this.maybeResume(); // fresh connections age out of the load
   };
 
-  /** Graceful stop: no new connections, idle ones closed now, busy ones after their response. */
-  shutdown(): void {
-    if (this.shuttingDown) return;
+  /**
+   * Graceful stop: no new connections; busy ones close after their response
+   * (which says Connection: close). `stop`: idle keep-alive connections close
+   * now. `retire` (a successor serves): they close after their next response
+   * or at their idle deadline, so no request races the close.
+   */
+  shutdown(mode: 'stop' | 'retire'): void {
+    const first = !this.shuttingDown;
     this.shuttingDown = true;
-    if (this.config.listen) this.server?.close();
+    if (first) for (const server of this.servers) if (server.listening) server.close();
     for (const connection of this.connections) {
-      if (connection.isIdle) connection.close();
-      else connection.closeAfterResponse = true;
+      if (mode === 'stop' && connection.isIdle) connection.close();
+      else {
+        connection.closeAfterResponse = true;
+        const writer = connection.writer;
+        if (!connection.isIdle && writer !== undefined && !writer.started) writer.keepAlive = false;
+      }
     }
     if (this.connections.size === 0) void this.finishShutdown();
   }
