@@ -79,7 +79,8 @@ async function resolveHost(host: string): Promise<{ address: string; family: 4 |
  * caller then falls back to the public API). Handles bound before a failure
  * are closed.
  */
-export async function openSharedListeners(binds: readonly Bind[], create = createServerHandleOf()): Promise<SharedListener[]> {
+export async function openSharedListeners(binds: readonly Bind[], netModule: object = net): Promise<SharedListener[]> {
+  const create = createServerHandleOf(netModule);
   if (create === undefined) throw new SharedUnavailable('net._createServerHandle is not available in this Node');
   const opened: SharedListener[] = [];
   try {

@@ -41,7 +41,7 @@ export class WorkerProcess {
     return !this.exited;
   }
 
-  /** Sends a message (with a handle or socket); false when the channel is closed. Errors are logged, not thrown. */
+  /** Sends a message (with a handle or socket); false when the channel is closed. Later errors are logged, not thrown. */
   send(message: ToWorker, handle?: RawHandle | net.Socket): boolean {
     if (!this.child.connected) return false;
     const done = (err: Error | null): void => {
@@ -49,7 +49,10 @@ export class WorkerProcess {
     };
     try {
       // The raw handle type is internal to Node; send() takes it as a net handle.
-      return handle === undefined ? this.child.send(message, done) : this.child.send(message, handle as unknown as net.Server, done);
+      // send()'s false only means "queued behind others": it will be delivered.
+      if (handle === undefined) this.child.send(message, done);
+      else this.child.send(message, handle as unknown as net.Server, done);
+      return true;
     } catch (err) {
       log.debug(`worker ${this.pid}: ${message.type} not sent: ${(err as Error).message}`);
       return false;

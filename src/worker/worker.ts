@@ -148,20 +148,29 @@ export class Worker {
     return this.inFlight.size + fresh;
   }
 
-  /** Saturated (2 x threads busy): stop accepting, other workers take the next connections. */
+  /**
+   * Saturated (as many busy connections as threads: another would queue
+   * behind them): stop accepting, the other workers take the next connections
+   * and the rest wait in the kernel's backlog for the first worker with room.
+   */
   private maybePause(): void {
     if (!this.balance || this.paused || this.shuttingDown) return;
-    if (this.load(Date.now()) < 2 * this.config.threads) return;
+    if (this.load(Date.now()) < this.config.threads) return;
     this.paused = true;
     this.pauses++;
     log.debug(`saturated (${this.load(Date.now())} busy): not accepting (pause ${this.pauses})`);
     for (const server of this.servers) if (server.listening) server.close();
   }
 
-  /** Room again (at most `threads` busy: the hysteresis keeps it from flapping): ask for the handles back. */
+  /**
+   * Room again: ask for the handles back once a quarter of the threads (at
+   * least one) are free; the gap to the pause threshold keeps a worker with
+   * many threads from flapping on every finished request.
+   */
   private maybeResume(): void {
     if (!this.paused || this.wantSent || this.shuttingDown) return;
-    if (this.balance && this.load(Date.now()) > this.config.threads) return;
+    const threads = this.config.threads;
+    if (this.balance && this.load(Date.now()) > threads - Math.max(1, Math.floor(threads / 4))) return;
     this.wantSent = true;
     this.report({ type: 'want-listen' });
   }

@@ -9,7 +9,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { Client, get, request, startServer, type RunningServer } from '../support/server';
-import { alive, children, eventually, sleep, stopped } from '../support/processes';
+import { alive, children, eventually, listeningPorts, sleep, stopped } from '../support/processes';
 
 async function hello(port: number): Promise<void> {
   const r = await request(port, get('/hello'), { timeoutMs: 5000 });
@@ -20,36 +20,6 @@ function tree(server: RunningServer): number[] {
   const supervisor = server.child.pid as number;
   const workers = children(supervisor);
   return [supervisor, ...workers, ...workers.flatMap(children)];
-}
-
-/** TCP ports in LISTEN state held by any of `pids` (from /proc, IPv4 and IPv6). */
-function listeningPorts(pids: readonly number[]): Set<number> {
-  const listening = new Map<string, number>();
-  for (const file of ['/proc/net/tcp', '/proc/net/tcp6']) {
-    for (const line of fs.readFileSync(file, 'utf8').split('\n').slice(1)) {
-      const f = line.trim().split(/\s+/);
-      if (f[3] === '0A' && f[1] !== undefined && f[9] !== undefined) listening.set(f[9], parseInt(f[1].split(':')[1] ?? '0', 16));
-    }
-  }
-  const ports = new Set<number>();
-  for (const pid of pids) {
-    let fds: string[] = [];
-    try {
-      fds = fs.readdirSync(`/proc/${pid}/fd`);
-    } catch {
-      continue;
-    }
-    for (const fd of fds) {
-      try {
-        const inode = /^socket:\[(\d+)\]$/.exec(fs.readlinkSync(`/proc/${pid}/fd/${fd}`))?.[1];
-        const port = inode === undefined ? undefined : listening.get(inode);
-        if (port !== undefined) ports.add(port);
-      } catch {
-        // the fd closed meanwhile
-      }
-    }
-  }
-  return ports;
 }
 
 test('SIGQUIT stops gracefully: a request in flight finishes, exit 0', async () => {

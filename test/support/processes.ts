@@ -46,3 +46,33 @@ export async function eventually<T>(probe: () => Promise<T>, timeoutMs = 10_000)
 export function sleep(ms: number): Promise<void> {
   return new Promise((r) => setTimeout(r, ms));
 }
+
+/** TCP ports in LISTEN state held by any of `pids` (from /proc, IPv4 and IPv6). */
+export function listeningPorts(pids: readonly number[]): Set<number> {
+  const listening = new Map<string, number>();
+  for (const file of ['/proc/net/tcp', '/proc/net/tcp6']) {
+    for (const line of fs.readFileSync(file, 'utf8').split('\n').slice(1)) {
+      const f = line.trim().split(/\s+/);
+      if (f[3] === '0A' && f[1] !== undefined && f[9] !== undefined) listening.set(f[9], parseInt(f[1].split(':')[1] ?? '0', 16));
+    }
+  }
+  const ports = new Set<number>();
+  for (const pid of pids) {
+    let fds: string[] = [];
+    try {
+      fds = fs.readdirSync(`/proc/${pid}/fd`);
+    } catch {
+      continue;
+    }
+    for (const fd of fds) {
+      try {
+        const inode = /^socket:\[(\d+)\]$/.exec(fs.readlinkSync(`/proc/${pid}/fd/${fd}`))?.[1];
+        const port = inode === undefined ? undefined : listening.get(inode);
+        if (port !== undefined) ports.add(port);
+      } catch {
+        // the fd closed meanwhile
+      }
+    }
+  }
+  return ports;
+}
