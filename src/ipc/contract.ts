@@ -78,6 +78,8 @@ export type FromWorker =
   | { readonly type: 'serving' }
   /** A worker that stopped accepting while saturated has room again: send the listening handles again. */
   | { readonly type: 'want-listen' }
+  /** A dealt connection arrived: the supervisor closes its copy (it kept it in case this worker died first). */
+  | { readonly type: 'adopted' }
   /** A connection dealt by the supervisor has closed. */
   | { readonly type: 'closed' }
   | { readonly type: 'fatal'; readonly code: string; readonly message: string };

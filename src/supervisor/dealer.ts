@@ -43,7 +43,7 @@ export class Dealer {
   }
 
   private offer(socket: net.Socket): void {
-    socket.on('error', () => socket.destroy());
+    if (socket.listenerCount('error') === 0) socket.on('error', () => socket.destroy());
     if (this.give(socket)) return;
     if (this.waiting.length >= this.backlog) return void socket.destroy();
     this.waiting.push(socket);
@@ -57,6 +57,11 @@ export class Dealer {
     if (best.deal(socket)) return true;
     best.open--;
     return false;
+  }
+
+  /** Connections sent to a worker that died before it took them: dealt again. */
+  redeal(sockets: readonly net.Socket[]): void {
+    for (const socket of sockets) if (!socket.destroyed) this.offer(socket);
   }
 
   /** A worker started serving: hand it the connections that waited. */

@@ -41,6 +41,11 @@ interface Child {
   servingSince: number | undefined;
   /** Connections dealt to this worker and not yet closed (fallback mode only). */
   open: number;
+  /**
+   * Our copies of sockets dealt to this worker that it has not confirmed yet:
+   * if it dies first they are dealt again instead of being lost.
+   */
+  readonly unconfirmed: import('node:net').Socket[];
   lastFatal: string | undefined;
   killTimer: NodeJS.Timeout | undefined;
 }
@@ -126,6 +131,7 @@ export class Supervisor {
       loaded: undefined,
       servingSince: undefined,
       open: 0,
+      unconfirmed: [],
       lastFatal: undefined,
       killTimer: undefined,
       proc: new WorkerProcess(this.script, {
@@ -172,6 +178,9 @@ export class Supervisor {
       case 'want-listen':
         if (child.phase !== 'retiring' && this.listeners !== undefined) this.sendListeners(child);
         return;
+      case 'adopted':
+        child.unconfirmed.shift()?.destroy();
+        return;
       case 'closed':
         child.open = Math.max(0, child.open - 1);
         return;
@@ -189,6 +198,7 @@ export class Supervisor {
     this.children.delete(child.id);
     if (child.killTimer !== undefined) clearTimeout(child.killTimer);
     if (this.exiting) return;
+    if (child.unconfirmed.length > 0) this.dealer?.redeal(child.unconfirmed.splice(0));
     if (this.stopping || child.phase === 'retiring') return this.reconcile();
     const cannotLoad = code === EXIT.appLoad || code === EXIT.python;
     if (cannotLoad && !this.announced) {
@@ -282,7 +292,11 @@ export class Supervisor {
         set open(n: number) {
           child.open = n;
         },
-        deal: (socket) => child.proc.send({ type: 'connection' }, socket),
+        deal: (socket) => {
+          if (!child.proc.send({ type: 'connection' }, socket, true)) return false;
+          child.unconfirmed.push(socket);
+          return true;
+        },
       };
     }
   }

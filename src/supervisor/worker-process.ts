@@ -41,8 +41,12 @@ export class WorkerProcess {
     return !this.exited;
   }
 
-  /** Sends a message (with a handle or socket); false when the channel is closed. Later errors are logged, not thrown. */
-  send(message: ToWorker, handle?: RawHandle | net.Socket): boolean {
+  /**
+   * Sends a message (with a handle or socket); false when the channel is
+   * closed. Later errors are logged, not thrown. `keepOpen`: the caller
+   * closes its copy of a socket itself.
+   */
+  send(message: ToWorker, handle?: RawHandle | net.Socket, keepOpen = false): boolean {
     if (!this.child.connected) return false;
     const done = (err: Error | null): void => {
       if (err !== null) log.debug(`worker ${this.pid}: ${message.type} not delivered: ${err.message}`);
@@ -51,7 +55,7 @@ export class WorkerProcess {
       // The raw handle type is internal to Node; send() takes it as a net handle.
       // send()'s false only means "queued behind others": it will be delivered.
       if (handle === undefined) this.child.send(message, done);
-      else this.child.send(message, handle as unknown as net.Server, done);
+      else this.child.send(message, handle as unknown as net.Server, { keepOpen }, done);
       return true;
     } catch (err) {
       log.debug(`worker ${this.pid}: ${message.type} not sent: ${(err as Error).message}`);

@@ -34,9 +34,9 @@ export function runWorkerProcess(): void {
       case 'dealt':
         return worker?.takeDealt();
       case 'connection':
-        if (handle instanceof net.Socket) {
-          if (worker !== undefined) worker.adopt(handle);
-          else handle.destroy();
+        if (handle instanceof net.Socket && worker !== undefined) {
+          worker.adopt(handle);
+          report({ type: 'adopted' });
         }
         return;
       case 'balance':
