@@ -46,6 +46,28 @@ test('a burst of parallel requests is spread over the workers: 2 x 1 s requests 
   }
 });
 
+test('under saturation with a new connection per request, workers pause at most every 100 ms (no thrashing)', async (t) => {
+  const server = await startServer('behaviours:app', { args: ['-p', '2', '-t', '1', '-l', 'DEBUG'] });
+  try {
+    const started = Date.now();
+    let answered = 0;
+    await Promise.all(
+      Array.from({ length: 6 }, async () => {
+        for (let i = 0; i < 100; i++) {
+          assert.equal((await request(server.port, get('/hello', 'Connection: close\r\n'))).status, 200);
+          answered++;
+        }
+      }),
+    );
+    const elapsed = Date.now() - started;
+    const pauses = (server.output().match(/not accepting/g) ?? []).length;
+    t.diagnostic(`${answered} requests in ${elapsed} ms, ${pauses} pauses`);
+    assert.ok(pauses <= 2 * (elapsed / 100 + 1), `${pauses} pauses in ${elapsed} ms for ${answered} requests`);
+  } finally {
+    await server.stop();
+  }
+});
+
 test('TLS with several workers: each wraps the connections it accepts', async () => {
   const { cert, key } = makeTlsCert();
   const server = await startServer('behaviours:app', { args: ['-p', '2', '--tls-cert', cert, '--tls-key', key] });
