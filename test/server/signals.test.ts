@@ -119,7 +119,9 @@ test('SIGTTIN adds a worker, SIGTTOU removes one but never the last; nothing is 
     process.kill(supervisor, 'SIGTTOU');
     await eventually(async () => assert.match(server.output(), /SIGTTOU: already 1 process/));
     // To the whole group too: the workers and hosts ignore them.
+    // (Apart: two pending signals are delivered in signal-number order, TTIN first.)
     process.kill(-supervisor, 'SIGTTOU');
+    await eventually(async () => assert.equal((server.output().match(/SIGTTOU: already 1 process/g) ?? []).length, 2));
     process.kill(-supervisor, 'SIGTTIN');
     await sleep(800);
     for (const pid of tree(server)) assert.ok(!stopped(pid), `process ${pid} is stopped`);
