@@ -5,12 +5,13 @@
 // serve, and does it. Signals are queued and handled one at a time
 // (src/supervisor/signals.ts). The listening sockets belong to the
 // supervisor and outlive every worker (src/supervisor/listen-handle.ts).
+import type * as net from 'node:net';
 import * as path from 'node:path';
 import { log, reopenLogFiles, setLogLevel } from '../log/logger';
 import { EXIT, type FromWorker, type ToWorker, type WorkerConfig, type SupervisorSignal } from '../ipc/contract';
 import { plan, type WorkerPhase, type WorkerView } from './plan';
 import { BindError, SharedUnavailable, openSharedListeners, type Bind, type SharedListener } from './listen-handle';
-import { Dealer } from './dealer';
+import { Dealer, type DealTarget } from './dealer';
 import { WorkerProcess } from './worker-process';
 import { queueSignals } from './signals';
 
@@ -45,7 +46,7 @@ interface Child {
    * Our copies of sockets dealt to this worker that it has not confirmed yet:
    * if it dies first they are dealt again instead of being lost.
    */
-  readonly unconfirmed: import('node:net').Socket[];
+  readonly unconfirmed: net.Socket[];
   lastFatal: string | undefined;
   killTimer: NodeJS.Timeout | undefined;
 }
@@ -282,7 +283,7 @@ export class Supervisor {
     this.exit(EXIT.bind);
   }
 
-  private *dealTargets(): Iterable<{ open: number; deal: (socket: import('node:net').Socket) => boolean }> {
+  private *dealTargets(): Iterable<DealTarget> {
     for (const child of this.children.values()) {
       if (child.phase !== 'serving') continue;
       yield {
@@ -385,6 +386,8 @@ export class Supervisor {
     log.notice(`${signal}: finishing requests in flight (up to ${this.config.gracefulTimeoutMs / 1000}s)`);
     // Workers close their own copies as they stop; then the socket closes.
     this.closeListeners();
+    // Workers already retiring (a reload in progress) now close idle connections too.
+    for (const child of this.children.values()) if (child.phase === 'retiring') child.proc.send({ type: 'shutdown', mode: 'stop' });
     this.forceTimer = setTimeout(() => {
       log.warning('graceful timeout reached: stopping the remaining workers');
       this.killAll();
