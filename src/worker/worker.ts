@@ -189,14 +189,19 @@ export class Worker {
     const tlsFiles = this.config.tls;
     // allowHalfOpen: a client that shuts down its sending side after the
     // request still gets the response (RFC 9112 9.6); Connection closes later.
+    let server: net.Server;
     if (tlsFiles === null) {
-      return net.createServer({ noDelay: true, allowHalfOpen: true }, (socket) => this.accept(socket, 'http'));
+      server = net.createServer({ noDelay: true, allowHalfOpen: true }, (socket) => this.accept(socket, 'http'));
+    } else {
+      server = tls.createServer(
+        { cert: fs.readFileSync(tlsFiles.certPath), key: fs.readFileSync(tlsFiles.keyPath), allowHalfOpen: true },
+        (socket) => this.accept(socket, 'https'),
+      );
+      server.on('tlsClientError', (err) => log.debug(`TLS handshake failed: ${err.message}`));
     }
-    const server = tls.createServer(
-      { cert: fs.readFileSync(tlsFiles.certPath), key: fs.readFileSync(tlsFiles.keyPath), allowHalfOpen: true },
-      (socket) => this.accept(socket, 'https'),
-    );
-    server.on('tlsClientError', (err) => log.debug(`TLS handshake failed: ${err.message}`));
+    // The socket was bound by the supervisor: what remains are accept errors
+    // (EMFILE when out of descriptors), which must not end the worker.
+    server.on('error', (err: NodeJS.ErrnoException) => log.error(`accepting a connection failed: ${err.code ?? err.message}`));
     return server;
   }
 
