@@ -1,7 +1,7 @@
 #!/bin/sh
 # `npm run bench`: the harness (bench/run.py) is Python standard library, run by
 # Debian's /usr/bin/python3, the interpreter the peers and the apps use too.
-PKGS="python3 wrk util-linux gunicorn uwsgi-core uwsgi-plugin-python3 python3-waitress python3-flask"
+PKGS="python3 wrk util-linux gunicorn uwsgi-core uwsgi-plugin-python3 python3-waitress python3-flask python3-django openssl"
 if [ ! -x /usr/bin/python3 ]; then
   case " $* " in
     *" --install "*) if [ "$(id -u)" = 0 ]; then apt-get update && apt-get install -y $PKGS || exit 2; fi ;;

@@ -47,9 +47,11 @@ export const WORKER_ERRORS = registry({
   YW_HEADER_TIMEOUT: 'request head not received in time',
   YW_BODY_TIMEOUT: 'request body not received in time',
   YW_REQUEST_TIMEOUT: 'application did not answer in time',
+  YW_SEND_TIMEOUT: 'client took no response bytes in time',
   YW_HOST_GONE: 'python host exited while handling the request',
   YW_APP_ERROR: 'application raised an exception',
   YW_OVERLOADED: 'too many connections',
+  YW_HOST_START: 'a replacement python host did not start (app load failed or timed out); retrying',
 });
 
 /** Startup and configuration: each ends the server with a non-zero exit. */
@@ -62,6 +64,7 @@ export const STARTUP_ERRORS = registry({
   YW_CONFIG_TLS_FILE: 'TLS file cannot be read',
   YW_CONFIG_NO_APP: 'no application given',
   YW_CONFIG_PYTHON: 'python interpreter not found',
+  YW_CONFIG_LOG_FILE: 'log file cannot be written',
   // --- end config codes ---
   YW_APP_LOAD: 'application failed to load',
   YW_BIND: 'cannot listen on the address',

@@ -2,10 +2,16 @@
 // forked with their own entry, src/worker/main.ts.
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { ConfigError, resolveInvocation, type Config } from './config/load';
-import { log, setLogLevel } from './log/logger';
+import { checkReport, printConfig } from './cli/config-report';
+import { resolveInvocation } from './cli/invocation';
+import { ConfigError, type Config } from './config/load';
+import { configureLogging, log, setLogLevel } from './log/logger';
+import { openLogFile } from './log/log-file';
 import { EXIT, type WorkerConfig } from './ipc/contract';
 import { Supervisor } from './supervisor/supervisor';
+import { prepareProcess, readsExecutableVariable, type Prepared } from './process-setup';
+import { memberOf } from './config/accounts';
+import { versionsText } from './cli/versions';
 
 function version(): string {
   const pkg = JSON.parse(fs.readFileSync(path.join(__dirname, '..', '..', 'package.json'), 'utf8')) as { version: string };
@@ -23,6 +29,12 @@ export function workerConfig(config: Config): WorkerConfig {
     processes: config.processes,
     threads: config.threads,
     logLevel: config.logLevel,
+    logging: {
+      format: config.logFormat,
+      errorLog: config.errorLog,
+      accessLog: config.accessLog,
+      accessLogFormat: config.accessLogFormat,
+    },
     limits: {
       maxRequestLine: config.maxRequestLine,
       maxHeaderBytes: config.maxHeaderBytes,
@@ -34,9 +46,44 @@ export function workerConfig(config: Config): WorkerConfig {
     headerTimeoutMs: config.headerTimeoutMs,
     bodyTimeoutMs: config.bodyTimeoutMs,
     requestTimeoutMs: config.requestTimeoutMs,
+    sendTimeoutMs: config.sendTimeoutMs,
+    hostStartTimeoutMs: config.hostStartTimeoutMs,
     gracefulTimeoutMs: config.gracefulTimeoutMs,
     maxConnections: config.maxConnections,
+    forwardedAllowIps: config.forwardedAllowIps,
+    remoteAddrFromForwarded: config.remoteAddrFromForwarded,
+    rootPath: config.rootPath,
+    proxyProtocol: config.proxyProtocol,
+    proxyAllowIps: config.proxyAllowIps,
+    hostTitles: readsExecutableVariable(config.python),
+    privileges: {
+      uid: config.user?.uid ?? null,
+      gid: config.group?.gid ?? config.user?.gid ?? null,
+      groups: config.user === null ? [] : memberOf(config.user.name),
+    },
   };
+}
+
+/**
+ * Opens the log files here, before any worker forks: a file that cannot be
+ * opened (its directory removed since the config check, say) is a config
+ * error naming the setting, not a worker that dies and restarts forever.
+ */
+function openLogs(config: Config): void {
+  const opening = (flag: string, path: string, open: () => void): void => {
+    try {
+      open();
+    } catch (err) {
+      process.stderr.write(`yimmo-wsgi: cannot open log file '${path}' (--${flag}): ${(err as Error).message}\n`);
+      process.exit(EXIT.config);
+    }
+  };
+  if (config.errorLog !== null) {
+    const errorLog = config.errorLog;
+    opening('error-log', errorLog, () => configureLogging({ format: config.logFormat, errorLog }));
+  } else configureLogging({ format: config.logFormat, errorLog: null });
+  const accessLog = config.accessLog;
+  if (accessLog !== null && accessLog !== '-') opening('access-log', accessLog, () => void openLogFile({ path: accessLog }));
 }
 
 function runSupervisor(): void {
@@ -53,15 +100,34 @@ function runSupervisor(): void {
     return;
   }
   if (invocation.action === 'version') {
-    process.stdout.write(`yimmo-wsgi ${version()}\n`);
+    process.stdout.write(versionsText(process.env));
     return;
   }
   const config = invocation.config;
+  if (invocation.action === 'check-config') {
+    process.stdout.write(checkReport(config));
+    return;
+  }
+  if (invocation.action === 'print-config') {
+    process.stdout.write(printConfig(config));
+    return;
+  }
   setLogLevel(config.logLevel);
+  openLogs(config);
   for (const warning of config.warnings) log.warning(warning);
+  const appSpec = `${config.module}:${config.app}`;
+  let prepared: Prepared;
+  try {
+    prepared = prepareProcess(config);
+  } catch (err) {
+    if (!(err instanceof ConfigError)) throw err;
+    process.stderr.write(`yimmo-wsgi: ${err.message}\n`);
+    process.exit(EXIT.config);
+  }
+  process.title = `yimmo-wsgi: supervisor [${appSpec}]`;
   new Supervisor({
     config: workerConfig(config),
-    banner: { version: version(), appSpec: `${config.module}:${config.app}` },
+    banner: { version: version(), appSpec, onListening: () => prepared.listening() },
     reload: () => {
       // SIGHUP: the same argv and environment, the config file read again.
       const again = resolveInvocation(process.argv.slice(2), process.env);

@@ -2,7 +2,8 @@
 """Runs the shared black-box conformance suite (../shared/conformance, or
 $YIMMO_CONFORMANCE_DIR) against this checkout's server, 2 processes x 2
 threads. Extra arguments go to the suite (e.g. --fast, --only smuggling).
-Exits with the suite's status: any failed case fails the run."""
+Exits with the suite's status: any failed case fails the run, and so does a
+missing suite."""
 import os
 import subprocess
 import sys
@@ -15,8 +16,10 @@ PYTHON = os.environ.get("YIMMO_TEST_PYTHON", "/usr/bin/python3")
 def main():
     runner = os.path.join(SUITE, "run.py")
     if not os.path.exists(runner):
-        print("conformance: suite not found at %s (set YIMMO_CONFORMANCE_DIR); not run" % SUITE)
-        return 0
+        # A missing suite is a failure, not a pass: CI must not go green without it.
+        print("conformance: FAILED: suite not found at %s (put the shared repository beside this one as "
+              "../shared, or set YIMMO_CONFORMANCE_DIR)" % os.path.abspath(SUITE), file=sys.stderr)
+        return 1
     server = ("%s --python %s --host {host} --port {port} --no-proc 2 --no-threads 2 {app}"
               % (os.path.join(ROOT, "bin", "yimmo-wsgi"), PYTHON))
     cmd = [sys.executable, runner, "--server", server, "--env", "YIMMO_SERVER_IDLE_TIMEOUT={timeout}",

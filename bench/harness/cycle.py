@@ -4,13 +4,16 @@ import json
 import os
 import resource
 import shlex
+import shutil
 import signal
 import socket
+import ssl
 import subprocess
+import tempfile
 import time
 
 from . import procs
-from .peers import APPS, APPS_DIR, BENCH, SERVERS, command
+from .peers import APPS, APPS_DIR, BENCH, MODES, SERVERS, command
 
 LUA = os.path.join(BENCH, "lua", "report.lua")
 WRK_ERRORS = ("err_connect", "err_read", "err_write", "err_status", "err_timeout")
@@ -22,33 +25,44 @@ def free_port():
         return s.getsockname()[1]
 
 
-def check(port, spec, timeout=5.0):
-    """One request; raises unless the status is 200 and the body is the expected one."""
-    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=timeout)
+def check(port, spec, timeout=5.0, tls=False, close=False):
+    """One request; raises unless the status is 200 and the body is the expected one, and,
+    with `close`, unless the response ends the connection (Connection: close or HTTP/1.0):
+    wrk reconnects only after such a response, whatever its request said."""
+    if tls:  # the throwaway self-signed certificate of this run: not verified
+        conn = http.client.HTTPSConnection("127.0.0.1", port, timeout=timeout, context=ssl._create_unverified_context())
+    else:
+        conn = http.client.HTTPConnection("127.0.0.1", port, timeout=timeout)
+    headers = {"Connection": "close"} if close else {}
     try:
         if spec.get("post"):
-            conn.request("POST", "/", body=b"x" * spec["post"], headers={"Content-Type": "application/octet-stream"})
+            conn.request("POST", "/", body=b"x" * spec["post"], headers=dict(headers, **{"Content-Type": "application/octet-stream"}))
         else:
-            conn.request("GET", "/?a=1&b=2")
+            conn.request("GET", "/?a=1&b=2", headers=headers)
         r = conn.getresponse()
         body = r.read()
     finally:
         conn.close()
     if r.status != 200:
         raise RuntimeError(f"status {r.status}: {body[:200]!r}")
+    if close and not r.will_close:
+        raise RuntimeError("the response to a request with Connection: close keeps the connection alive, "
+                           "so wrk would reuse it")
     if "expect_len" in spec and len(body) != spec["expect_len"]:
         raise RuntimeError(f"body length {len(body)} != {spec['expect_len']}")
     if "expect_body" in spec and body != spec["expect_body"]:
         raise RuntimeError(f"body {body[:100]!r} != {spec['expect_body']!r}")
+    if "expect_in" in spec and spec["expect_in"] not in body:
+        raise RuntimeError(f"body {body[:100]!r} lacks {spec['expect_in']!r}")
 
 
-def wait_up(proc, port, spec, timeout):
+def wait_up(proc, port, spec, timeout, tls=False):
     t0, last = time.time(), None
     while time.time() - t0 < timeout:
         if proc.poll() is not None:
             raise RuntimeError(f"server exited with status {proc.returncode} (see the log)")
         try:
-            check(port, spec)
+            check(port, spec, tls=tls)
             return time.time() - t0
         except (OSError, http.client.HTTPException) as e:
             last = e
@@ -56,13 +70,24 @@ def wait_up(proc, port, spec, timeout):
     raise RuntimeError(f"server not up after {timeout}s: {last!r}")
 
 
-def wrk(port, spec, conns, duration, pin):
-    env = dict(os.environ)
+def wrk_command(port, spec, conns, duration, pin, mode="keepalive"):
+    """-> (argv, environment variables for lua/report.lua) of one wrk load."""
+    env = {}
     if spec.get("post"):
         env["WRK_POST_BYTES"] = str(spec["post"])
-    cmd = ["wrk", "-t1", f"-c{conns}", f"-d{duration}s", "--timeout=5s", "-s", LUA, f"http://127.0.0.1:{port}/"]
+    if MODES[mode]["close"]:
+        env["WRK_CLOSE"] = "1"  # lua/report.lua: "Connection: close", so wrk reconnects for every request
+    scheme = "https" if MODES[mode]["tls"] else "http"
+    cmd = ["wrk", "-t1", f"-c{conns}", f"-d{duration}s", "--timeout=5s", "-s", LUA, f"{scheme}://127.0.0.1:{port}/"]
     if pin is not None:
         cmd = ["taskset", "-c", str(pin)] + cmd
+    return cmd, env
+
+
+def wrk(port, spec, conns, duration, pin, mode="keepalive"):
+    cmd, extra = wrk_command(port, spec, conns, duration, pin, mode)
+    env = {k: v for k, v in os.environ.items() if k not in ("WRK_CLOSE", "WRK_POST_BYTES")}
+    env.update(extra)
     ru0 = resource.getrusage(resource.RUSAGE_CHILDREN)
     p = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, env=env)
     try:
@@ -76,7 +101,7 @@ def wrk(port, spec, conns, duration, pin):
                 if line.startswith("WRKJSON ")), None)
     if res is None:
         raise RuntimeError(f"wrk failed: {out[-500:]!r}")
-    res["cmd"] = " ".join(cmd)
+    res["cmd"] = "".join(f"{k}={v} " for k, v in sorted(extra.items())) + " ".join(cmd)
     res["wrk_cpu_s"] = ru1.ru_utime + ru1.ru_stime - ru0.ru_utime - ru0.ru_stime
     return res
 
@@ -101,29 +126,54 @@ def stop(proc, how="SIGTERM"):
     proc.wait()
 
 
-def run(server, app, opts, log, env_extra=None, hooks=None, node_args=None):
-    """-> record dict. opts: conns, duration, warmup, pin_server, pin_wrk, startup_timeout.
-    node_args: Node options for yimmo's supervisor (cluster workers inherit its execArgv)."""
-    spec, port = APPS[app], free_port()
-    cmd = command(server, app, port)
+def pin_for(server, opts):
+    """P=1 servers share one core (--pin-server); P=2 servers get --pin-p2 (default: none)."""
+    return opts.get("pin_p2") if SERVERS[server].get("procs", 1) > 1 else opts["pin_server"]
+
+
+def top_up(port, spec, opts, mode, served, target):
+    """Loads in 1 s slices until the server has answered `target` requests (at most 60 s);
+    -> requests served. For RSS "after N requests", which a timed run does not guarantee."""
+    t0 = time.time()
+    while served < target and time.time() - t0 < 60:
+        w = wrk(port, spec, opts["conns"], 1, opts["pin_wrk"], mode)
+        if any(w[k] for k in WRK_ERRORS):
+            raise RuntimeError(f"wrk errors while topping up to {target} requests")
+        served += w["requests"]
+    return served
+
+
+def run(server, app, opts, log, env_extra=None, hooks=None, node_args=None, mode="keepalive"):
+    """-> record dict. opts: conns, duration, warmup, pin_server, pin_p2, pin_wrk, startup_timeout,
+    cert, key (TLS modes), rss_after (None or a request count to reach before reading the RSS
+    of the tree after the load). node_args: Node options for yimmo's supervisor (cluster
+    workers inherit its execArgv)."""
+    spec, port, tls = APPS[app], free_port(), MODES[mode]["tls"]
+    cmd = command(server, app, port, mode, opts.get("cert"), opts.get("key"))
     if node_args:
         cmd = f"node {node_args} {cmd}"
-    if opts["pin_server"] is not None:
-        cmd = f"taskset -c {opts['pin_server']} {cmd}"
-    env = dict(os.environ, PYTHONPATH=APPS_DIR, PYTHONDONTWRITEBYTECODE="1")
+    pin = pin_for(server, opts)
+    if pin is not None:
+        cmd = f"taskset -c {pin} {cmd}"
+    scratch = tempfile.mkdtemp(prefix="yimmo-bench-")  # per-run files of the app (Django's SQLite)
+    env = dict(os.environ, PYTHONPATH=APPS_DIR, PYTHONDONTWRITEBYTECODE="1", BENCH_DJANGO_DIR=scratch)
     env.pop("NODE_OPTIONS", None)
     env.update(env_extra or {})
-    rec = dict(server=server, app=app, cmd=cmd, conns=opts["conns"], duration=opts["duration"])
-    log.write(f"\n===== {time.strftime('%H:%M:%S')} {server} {app}: {cmd}\n")
+    rec = dict(server=server, app=app, mode=mode, cmd=cmd, conns=opts["conns"], duration=opts["duration"],
+               pin=None if pin is None else str(pin))
+    log.write(f"\n===== {time.strftime('%H:%M:%S')} {server} {app} {mode}: {cmd}\n")
     log.flush()
     proc = subprocess.Popen(shlex.split(cmd), cwd=APPS_DIR, env=env, stdout=log, stderr=log,
                             stdin=subprocess.DEVNULL, start_new_session=True)
     try:
-        rec["startup_s"] = round(wait_up(proc, port, spec, opts["startup_timeout"]), 2)
+        rec["startup_s"] = round(wait_up(proc, port, spec, opts["startup_timeout"], tls), 2)
+        rec["rss_idle_roles"] = procs.settled_rss_by_role(proc.pid)
+        served = 1
         if opts["warmup"] > 0:
-            warm = wrk(port, spec, opts["conns"], opts["warmup"], opts["pin_wrk"])
+            warm = wrk(port, spec, opts["conns"], opts["warmup"], opts["pin_wrk"], mode)
             rec["warmup_errors"] = sum(warm[k] for k in WRK_ERRORS)
-        check(port, spec)
+            served += warm["requests"]
+        check(port, spec, tls=tls, close=MODES[mode]["close"])
         pids = procs.tree(proc.pid)
         rec["processes"] = len(pids)
         if hooks:
@@ -131,26 +181,34 @@ def run(server, app, opts, log, env_extra=None, hooks=None, node_args=None):
         sampler = procs.RssSampler(proc.pid)
         sampler.start()
         cpu0, busy0, t0 = procs.cpu_by_pid(pids), procs.machine_busy_s(), time.time()
-        w = wrk(port, spec, opts["conns"], opts["duration"], opts["pin_wrk"])
+        w = wrk(port, spec, opts["conns"], opts["duration"], opts["pin_wrk"], mode)
         elapsed = time.time() - t0
         pids = procs.tree(proc.pid)
         cpu1, busy1 = procs.cpu_by_pid(pids), procs.machine_busy_s()
         sampler.stop()
         if hooks:
             hooks.after(pids)
-        check(port, spec)  # still correct after the load
+        check(port, spec, tls=tls)  # still correct after the load
+        served += w["requests"] + 2
+        if opts.get("rss_after"):
+            served = top_up(port, spec, opts, mode, served, opts["rss_after"])
+        rec["requests_served"] = served
+        rec["rss_after"] = sum(size for _, size in procs.rss_by_role(proc.pid).values())
         n = max(1, w["requests"])
         split = procs.cpu_split_s(cpu0, cpu1)
+        by_role = procs.cpu_split_by_role_s(cpu0, cpu1, procs.roles(proc.pid, pids))
         server_cpu = sum(split.values())
         rec.update(
             wrk=w["cmd"], requests=w["requests"], rps=w["requests"] / (w["duration_us"] / 1e6),
             p50_ms=w["lat_p50_us"] / 1000, p99_ms=w["lat_p99_us"] / 1000, mean_ms=w["lat_mean_us"] / 1000,
             errors={k[4:]: w[k] for k in WRK_ERRORS if w[k]},
             cpu_us=server_cpu * 1e6 / n, cpu_split_us={k: v * 1e6 / n for k, v in sorted(split.items())},
+            cpu_roles_us={k: v * 1e6 / n for k, v in sorted(by_role.items())},
             server_util=server_cpu / elapsed,
             wrk_util=w["wrk_cpu_s"] / elapsed,  # near 1.0: wrk, not the server, may be the limit
             other_util=max(0.0, busy1 - busy0 - server_cpu - w["wrk_cpu_s"]) / elapsed,  # anything else running
-            rss_peak=sampler.peak, rss_peak_children=sampler.peak_children, pss_after=procs.pss(pids),
+            rss_peak=sampler.peak, rss_peak_children=sampler.peak_children, rss_load_roles=sampler.roles,
+            pss_after=procs.pss(pids),
         )
         # Little's law: connections with a request outstanding, on average. Far below
         # `conns` means connections starved (wrk does not count them as errors).
@@ -161,6 +219,7 @@ def run(server, app, opts, log, env_extra=None, hooks=None, node_args=None):
         rec["failed"] = f"{type(e).__name__}: {e}"[:300]
     finally:
         stop(proc, SERVERS[server].get("stop", "SIGTERM"))
+        shutil.rmtree(scratch, ignore_errors=True)
         if hooks:
             hooks.stopped()
     return rec

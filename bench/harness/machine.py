@@ -19,6 +19,8 @@ REQUIREMENTS = [
     ("uWSGI Python 3 plugin", "uwsgi-plugin-python3", lambda: os.path.exists(UWSGI_PLUGIN)),
     ("waitress", "python3-waitress", lambda: importlib.util.find_spec("waitress")),
     ("flask", "python3-flask", lambda: importlib.util.find_spec("flask")),
+    ("django", "python3-django", lambda: importlib.util.find_spec("django")),
+    ("openssl", "openssl", lambda: shutil.which("openssl")),  # the throwaway certificate of the TLS modes
 ]
 
 
@@ -77,5 +79,6 @@ def facts():
         "uWSGI": _out(["uwsgi", "--version"]),
         "waitress": _dist("waitress"),
         "flask": _dist("flask"),
+        "django": _dist("django"),
         "wrk": " ".join(_out(["wrk", "-v"]).split()[:2]),
     }

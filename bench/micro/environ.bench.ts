@@ -30,7 +30,9 @@ const CASES: ReadonlyArray<readonly [string, string]> = [
 ];
 
 function main(): void {
-  const facts: ConnectionFacts = { remoteAddress: '127.0.0.1', remotePort: 54321, localAddress: '127.0.0.1', localPort: 8081, scheme: 'http' };
+  const facts: ConnectionFacts = {
+    remoteAddress: '127.0.0.1', remotePort: 54321, localAddress: '127.0.0.1', localPort: 8081, scheme: 'http', tls: false, forwarded: null, rootPath: '',
+  };
   let chars = 0;
   for (const [name, raw] of CASES) {
     const head = parseHead(raw);

@@ -70,19 +70,37 @@ class Host(object):
     """One host process and our end of its bridge socket."""
 
     def __init__(self, app, threads=2, request_window=65536, response_window=1 << 20,
-                 log_level="DEBUG", multiprocess=False, cwd=APPS_DIR, env=None, python=None):
+                 log_level="DEBUG", multiprocess=False, cwd=APPS_DIR, env=None, python=None,
+                 direct_timeout=None, handoff=False):
         self.options = {
             "protocol": 1, "app": app, "threads": threads, "multiprocess": multiprocess,
             "log_level": log_level, "request_window": request_window,
             "response_window": response_window,
         }
+        if direct_timeout is not None:
+            self.options["direct_timeout"] = direct_timeout
+        # handoff: give the host a socket handoff channel on fd 4, as Node's
+        # IPC channel is (self.ipc is our end); see test_handoff.py.
+        self.ipc = None
         self.state_dir = tempfile.mkdtemp(prefix="yimmo-host-test-")
         ours, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_STREAM)
         child_fd = theirs.fileno()
         if child_fd == 3:  # posix_spawn's dup2(3, 3) would keep O_CLOEXEC on old libcs
             child_fd = fcntl.fcntl(theirs.fileno(), fcntl.F_DUPFD_CLOEXEC, 10)
         err_r, err_w = os.pipe()
+        actions = []
+        ipc_theirs = None
+        if handoff:
+            self.ipc, ipc_theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_STREAM)
+            # Above 4, so that neither dup2 to 3 nor to 4 clobbers it first.
+            moved = fcntl.fcntl(ipc_theirs.fileno(), fcntl.F_DUPFD_CLOEXEC, 10)
+            ipc_theirs.close()
+            ipc_theirs = socket.socket(fileno=moved)
+            actions.append((os.POSIX_SPAWN_DUP2, moved, 4))
         environ = dict(os.environ)
+        environ.pop("NODE_CHANNEL_FD", None)
+        if handoff:
+            environ["NODE_CHANNEL_FD"] = "4"
         environ["YIMMO_TEST_STATE"] = self.state_dir
         environ["PYTHONPATH"] = os.pathsep.join([APPS_DIR] + [p for p in [environ.get("PYTHONPATH")] if p])
         environ.pop("PYTHONSAFEPATH", None)
@@ -95,12 +113,14 @@ class Host(object):
             self.pid = os.posix_spawn(argv[0], argv, environ, file_actions=[
                 (os.POSIX_SPAWN_DUP2, child_fd, 3),
                 (os.POSIX_SPAWN_DUP2, err_w, 2),
-            ])
+            ] + actions)
         finally:
             os.chdir(old)
         if child_fd != theirs.fileno():
             os.close(child_fd)
         theirs.close()
+        if ipc_theirs is not None:
+            ipc_theirs.close()
         os.close(err_w)
         self.sock = ours
         self.rbuf = b""
@@ -194,13 +214,16 @@ class Host(object):
     def request(self, sid, method="GET", path="/", query="", headers=(), body=None,
                 expect_continue=False, protocol="HTTP/1.1", scheme="http",
                 remote=("127.0.0.1", 40000), server=("localhost", 8080), body_end=True,
-                chunk=None):
-        """Send REQUEST (and the body as BODY frames, then BODY_END)."""
+                chunk=None, direct=False):
+        """Send REQUEST (and the body as BODY frames, then BODY_END).
+        ``direct``: flag d, the worker offers direct writes."""
         flags = ""
         if body is not None:
             flags += "b"
         if expect_continue:
             flags += "c"
+        if direct:
+            flags += "d"
         payload = P.encode_request_head(method, path, query, protocol, remote[0], remote[1],
                                         server[0], server[1], scheme, flags, headers)
         self.send(P.REQUEST, sid, payload)

@@ -16,7 +16,9 @@ import unittest
 
 from . import harness  # noqa: F401  (puts yimmo_host on sys.path)
 from yimmo_host.channel import Stream
-from yimmo_host.handoff import ACK, Handoff, open_channel, sendfile_direct, write_direct
+from yimmo_host.direct import sendfile_direct, write_direct
+from yimmo_host.handoff import ACK, Handoff, open_channel
+from yimmo_host.outcome import WorkerSilent
 
 
 def node_send(sock, cid, fd):
@@ -108,6 +110,25 @@ class HandoffTest(unittest.TestCase):
             cancelled.wake()
         waiter.join(2)
         self.assertEqual(got, [None])
+
+    def test_acquire_gives_up_after_its_timeout_with_worker_silent(self):
+        started = time.monotonic()
+        with self.assertRaises(WorkerSilent):
+            self.handoff.acquire(13, new_stream(), 0.3)
+        self.assertGreaterEqual(time.monotonic() - started, 0.3)
+
+    def test_a_probe_is_acknowledged_answered_through_the_socket_and_not_kept(self):
+        ours, client = socket.socketpair()
+        line = json.dumps({"cmd": "NODE_HANDLE", "type": "net.Native", "msg": {"probe": "tok-1"}}).encode() + b"\n"
+        self.worker.sendmsg([line], [(socket.SOL_SOCKET, socket.SCM_RIGHTS, array.array("i", [ours.fileno()]))])
+        ours.close()
+        self.addCleanup(client.close)
+        self.worker.settimeout(2)
+        self.assertEqual(self.worker.recv(len(ACK)), ACK)
+        client.settimeout(2)
+        self.assertEqual(client.recv(100), b"tok-1\n")
+        self.assertTrue(eof_within(client), "the host kept the probe's socket")
+        self.hand_over(14)  # real hand-overs still work after a probe
 
     def test_other_messages_are_ignored(self):
         self.worker.sendall(b'{"cmd":"NODE_SOMETHING"}\nnot json\n')

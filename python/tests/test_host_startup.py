@@ -38,7 +38,7 @@ class Startup(unittest.TestCase):
     def test_missing_module_gives_a_one_line_load_error_and_exit_status_3(self):
         message, host = self.load_error("nope:app")
         self.assertEqual(message, "cannot import module 'nope': ModuleNotFoundError: No module named 'nope'")
-        self.assertIn("Traceback", host.stderr())  # the full traceback at DEBUG
+        self.assertIn("ERROR importing 'nope' failed:\nTraceback", host.stderr())  # at the default level
 
     def test_module_that_raises_while_importing_gives_a_load_error(self):
         message, _ = self.load_error("broken:app")

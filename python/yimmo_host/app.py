@@ -54,12 +54,13 @@ def load(spec):
     try:
         module = importlib.import_module(module_name)
     except BaseException as exc:  # SystemExit and the like from a module body, too
-        log.debug("importing %r failed:\n%s" % (module_name, _traceback()))
+        # At ERROR: the one-line LOAD_ERROR says what failed, the traceback says where.
+        log.error("importing %r failed:\n%s" % (module_name, _traceback()))
         raise LoadError("cannot import module %r: %s" % (module_name, _one_line(exc)))
     try:
         app = eval(expression, vars(module))
     except BaseException as exc:
-        log.debug("evaluating %r in %r failed:\n%s" % (expression, module_name, _traceback()))
+        log.error("evaluating %r in %r failed:\n%s" % (expression, module_name, _traceback()))
         raise LoadError("cannot evaluate %r in module %r: %s" % (expression, module_name, _one_line(exc)))
     if not callable(app):
         raise LoadError("%r is not callable (got %s)" % ("%s:%s" % (module_name, expression), type(app).__name__))

@@ -23,7 +23,7 @@ import traceback
 
 from . import log
 from .protocol import (
-    BODY, BODY_END, BODY_ERROR, CANCEL, CREDIT, DIRECT_GO, DUMP_STACK, FILE_DONE, FORGET,
+    BODY, BODY_END, BODY_ERROR, CANCEL, CREDIT, DIRECT_GO, DIRECT_REFUSED, DUMP_STACK, FILE_DONE, FORGET,
     HEADER, HEADER_SIZE, MAX_PAYLOAD, NAMES, REQUEST, U32, ProtocolError,
 )
 
@@ -53,7 +53,8 @@ class Stream(object):
     """One exchange (docs/protocol.md: stream = one request and its response).
 
     The reader thread writes ``granted``, ``buf`` (appends), ``body_done``,
-    ``body_error``, ``cancelled``, ``file_done`` and ``direct_go``; the application thread
+    ``body_error``, ``cancelled``, ``file_done``, ``direct_go`` and
+    ``direct_refused``; the application thread
     writes ``used`` and takes bytes from the front of ``buf``. Counters with
     a single writer need no lock; the mutex only guards waiting, so that a
     wake-up cannot be lost between a check and a wait (the Condition is made
@@ -63,7 +64,7 @@ class Stream(object):
     __slots__ = (
         "sid", "payload", "mutex", "cond", "granted", "used", "cancelled",
         "buf", "body_done", "body_error", "file_done", "thread", "env",
-        "direct", "direct_go",
+        "direct", "direct_go", "direct_refused",
     )
 
     def __init__(self, sid, payload, window, mutex):
@@ -82,14 +83,28 @@ class Stream(object):
         self.env = None            # the environ, once built (for log lines)
         self.direct = False        # REQUEST flag d: the worker offers direct writes
         self.direct_go = None      # DIRECT_GO payload: connection ID, the HTTP head to write first
+        self.direct_refused = False  # DIRECT_REFUSED: send the body over the bridge after all
 
-    def wait(self, ready):
-        """Block until ``ready()`` is true (checked under the mutex)."""
+    def wait(self, ready, timeout=None):
+        """Block until ``ready()`` is true (checked under the mutex), or
+        for at most ``timeout`` seconds (None: no limit). Returns whether
+        ``ready()`` became true."""
         with self.mutex:
+            if ready():
+                return True
+            if self.cond is None:
+                self.cond = threading.Condition(self.mutex)
+            if timeout is None:
+                while not ready():
+                    self.cond.wait()
+                return True
+            deadline = _monotonic() + timeout
             while not ready():
-                if self.cond is None:
-                    self.cond = threading.Condition(self.mutex)
-                self.cond.wait()
+                left = deadline - _monotonic()
+                if left <= 0:
+                    return False
+                self.cond.wait(left)
+            return True
 
     def wake(self):
         # Caller holds self.mutex.
@@ -101,8 +116,11 @@ class Stream(object):
 class Channel(object):
     def __init__(self, sock, response_window, request_window, direct_timeout=None):
         self.sock = sock
-        # Seconds a direct write may wait for the client to accept a byte.
+        # Seconds a direct write may wait for the client to accept a byte,
+        # and the bound on every wait for the worker (CREDIT, DIRECT_GO, a
+        # handed-over socket): the worker's request timeout (None: off).
         self.direct_timeout = direct_timeout
+        self.worker_timeout = direct_timeout
         self.handoff = None  # the Handoff, when the worker can hand sockets over
         self.response_window = response_window
         self.request_window = request_window
@@ -345,6 +363,11 @@ class Channel(object):
                         head = bytes(view[pstart:fend])
                         with stream.mutex:
                             stream.direct_go = head
+                            stream.wake()
+                elif ftype == DIRECT_REFUSED:
+                    if stream is not None:
+                        with stream.mutex:
+                            stream.direct_refused = True
                             stream.wake()
                 elif ftype == DUMP_STACK:
                     if stream is not None:

@@ -10,6 +10,13 @@ pass a file descriptor to another process: each message is one JSON line,
 with the descriptor as SCM_RIGHTS ancillary data, and Node sends nothing
 more until we answer ``{"cmd": "NODE_HANDLE_ACK"}``.
 
+This module is the only one that knows Node's wire format (what a Node
+release could change); direct.py does the writing. At start-up the worker
+proves the channel works with a probe: a handle message ``{"probe": TOKEN}``
+carrying one end of a loopback TCP connection, which we answer by writing
+TOKEN and a newline to that socket and closing it; only then does the
+worker offer direct writes.
+
 A connection is handed over once, at its first direct write, and kept
 under its ID until the worker sends FORGET (the connection closed): the
 worker keeps the connection, we hold a duplicate descriptor. While we hold
@@ -22,12 +29,12 @@ ends, so a descriptor number is never closed (and reused) under a writer.
 import array
 import json
 import os
-import select
 import socket
 import threading
 import traceback
 
 from . import log
+from .outcome import WorkerSilent
 
 ACK = b'{"cmd":"NODE_HANDLE_ACK"}\n'
 # Node sends one descriptor per message; room for many in case reads merge.
@@ -83,20 +90,27 @@ class Handoff(object):
         self._waiters = {}      # ID -> stream waiting for it
         self._forgotten = set() # IDs forgotten before their descriptor came
 
-    def acquire(self, cid, stream):
+    def acquire(self, cid, stream, timeout=None):
         """Connection ``cid``'s socket for ``stream`` to write to, held
-        until ``release(cid)``; None if the stream was cancelled first."""
+        until ``release(cid)``; None if the stream was cancelled first.
+        Raises WorkerSilent when it has not arrived within ``timeout``
+        seconds (None: no limit): the worker said it sent it."""
         with self._lock:
             fd = self._fds.get(cid)
             if fd is None:
                 self._waiters[cid] = stream
+        arrived = True
         if fd is None:
             fds = self._fds
-            stream.wait(lambda: stream.cancelled or cid in fds)
+            arrived = stream.wait(lambda: stream.cancelled or cid in fds, timeout)
         with self._lock:
             self._waiters.pop(cid, None)
             fd = self._fds.get(cid)
-            if fd is None or stream.cancelled:
+            if stream.cancelled:
+                return None
+            if fd is None:
+                if not arrived:
+                    raise WorkerSilent("the client socket (connection %d) did not arrive within %g s" % (cid, timeout))
                 return None
             self._busy[cid] = self._busy.get(cid, 0) + 1
             return fd
@@ -178,6 +192,8 @@ class Handoff(object):
             return
         fd = fds.pop(0)
         msg = message.get("msg")
+        if isinstance(msg, dict) and "probe" in msg:
+            return _answer_probe(fd, msg["probe"])
         cid = msg.get("c") if isinstance(msg, dict) else None
         if isinstance(cid, int):
             self._arrived(cid, fd)
@@ -185,55 +201,15 @@ class Handoff(object):
             _close(fd)
 
 
-def write_direct(fd, head, body, stall_timeout):
-    """Write the response head and body to the client socket ``fd``.
-    Raises OSError; TimeoutError when the client accepted nothing for
-    ``stall_timeout`` seconds (None: no limit).
-
-    The socket is non-blocking (its flags are shared with the worker and
-    must stay so): a full send buffer means waiting with poll, never
-    switching the socket to blocking mode under Node's feet."""
-    view = memoryview(body)
-    head_size = len(head)
-    total = head_size + len(view)
-    done = 0
-    while done < total:
-        try:
-            if done < head_size:
-                done += os.writev(fd, [head[done:], view])
-            else:
-                done += os.write(fd, view[done - head_size:])
-        except BlockingIOError:
-            _wait_writable(fd, stall_timeout)
-
-
-def sendfile_direct(fd, head, file_fd, offset, count, stall_timeout):
-    """Write the response head, then ``count`` bytes of ``file_fd`` from
-    ``offset`` with sendfile(2), to the client socket ``fd`` (as
-    write_direct). A file that turns out shorter raises OSError: the
-    Content-Length promised more."""
-    write_direct(fd, head, b"", stall_timeout)
-    while count > 0:
-        try:
-            sent = os.sendfile(fd, file_fd, offset, count)
-        except BlockingIOError:
-            _wait_writable(fd, stall_timeout)
-            continue
-        if sent == 0:
-            raise OSError("the file ended %d bytes early" % count)
-        offset += sent
-        count -= sent
-
-
-def _wait_writable(fd, timeout):
-    # select.poll: no FD_SETSIZE limit; select.select where a monkey-patching
-    # library removed poll (both cooperative under gevent).
-    if hasattr(select, "poll"):
-        poller = select.poll()
-        poller.register(fd, select.POLLOUT)
-        ready = poller.poll(None if timeout is None else timeout * 1000)
-    else:
-        _, writable, failed = select.select([], [fd], [fd], timeout)
-        ready = writable or failed
-    if not ready:
-        raise TimeoutError("the client accepted nothing for %g s" % timeout)
+def _answer_probe(fd, token):
+    """The worker's start-up probe: prove the descriptor arrived and is a
+    usable socket by writing the token through it."""
+    try:
+        data = ("%s\n" % (token,)).encode("ascii", "replace")
+        if os.write(fd, data) != len(data):
+            raise OSError("short write")
+        log.debug("socket handoff probe answered")
+    except OSError as exc:
+        log.warning("socket handoff probe: cannot write to the handed-over socket: %s" % exc)
+    finally:
+        _close(fd)

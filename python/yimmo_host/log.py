@@ -1,13 +1,21 @@
-"""The host's own log lines, in the Node side's format (src/log/logger.ts):
+"""The host's own log lines, on stderr.
+
+Started by a worker (which reads our stderr, src/log/host-stderr.ts), each
+entry is a record: the byte 0x1E, a JSON object {"t": epoch ms, "l": level,
+"p": pid, "m": message}, a newline. The worker tells them from the lines the
+application writes to stderr, and writes both to the error log in its format
+(text or JSON), attributed to this host's pid; a traceback stays inside its
+record. Run by hand (records off), an entry is a line in the Node side's
+text format:
 
     2026-11-24T05:54:50.123Z [pid] LEVEL message
 
-on stderr, which the worker shares with us, so one stream reads as one log.
-Each entry is a single os.write() (line-buffered by construction, and whole
-even when several threads log at once). Python's ``logging`` module is left
-alone on purpose: its configuration belongs to the application.
+Each entry is a single os.write() (whole even when several threads log at
+once). Python's ``logging`` module is left alone on purpose: its
+configuration belongs to the application.
 """
 
+import json
 import os
 import time
 
@@ -16,6 +24,13 @@ _INDEX = {name: i for i, name in enumerate(LEVELS)}
 
 _threshold = _INDEX["NOTICE"]
 _pid_text = "[%d]" % os.getpid()
+_records = False
+
+
+def use_records(on):
+    """Write records for the worker to relay (see the module docstring)."""
+    global _records
+    _records = bool(on)
 
 
 def parse_level(text):
@@ -47,7 +62,13 @@ def _stamp():
 def write(level, message):
     if _INDEX[level] > _threshold:
         return
-    line = "%s %s %s %s\n" % (_stamp(), _pid_text, level, message)
+    if _records:
+        # ensure_ascii: the record is one line whatever the message holds.
+        # "p": a process the application forked logs with its own pid.
+        record = {"t": int(time.time() * 1000), "l": level, "p": os.getpid(), "m": str(message)}
+        line = "\x1e" + json.dumps(record) + "\n"
+    else:
+        line = "%s %s %s %s\n" % (_stamp(), _pid_text, level, message)
     data = line.encode("utf-8", "backslashreplace")
     try:
         while data:

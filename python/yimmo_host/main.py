@@ -14,6 +14,7 @@ import sys
 
 from . import log
 from .app import LoadError, load
+from .protocol import MAX_WINDOW
 
 BRIDGE_FD = 3
 EXIT_USAGE = 2       # bad options or no fd 3: the worker's bug
@@ -43,8 +44,10 @@ def _options():
             "threads": max(1, int(opts.get("threads", 1))),
             "multiprocess": bool(opts.get("multiprocess", False)),
             "log_level": str(opts.get("log_level", "NOTICE")),
+            "log_records": bool(opts.get("log_records", False)),
             "request_window": max(1, int(opts.get("request_window", 1 << 20))),
-            "response_window": max(1, int(opts.get("response_window", 1 << 20))),
+            # Capped so that a HEAD frame (head + one window of body) always fits in a frame.
+            "response_window": min(MAX_WINDOW, max(1, int(opts.get("response_window", 1 << 20)))),
             # Seconds a direct write waits for a client that accepts nothing; 0 = no limit.
             "direct_timeout": max(0.0, float(opts.get("direct_timeout", 60))),
         }
@@ -71,10 +74,15 @@ def _make_queue():
 
 
 def main():
+    # The worker set PYTHONEXECUTABLE only so that a process title in argv[0]
+    # (yimmo-wsgi: host N [app]) keeps sys.executable right: not the app's.
+    if os.environ.pop("YIMMO_HOST_TITLED", None) is not None:
+        os.environ.pop("PYTHONEXECUTABLE", None)
     opts = _options()
     level = log.parse_level(opts["log_level"])
     if level:
         log.set_level(level)
+    log.use_records(opts["log_records"])
     # The worker decides when the host stops (it closes the socket); a ^C on
     # the terminal, or any signal meant for the supervisor and sent to the
     # whole process group (HUP reload, TTIN/TTOU...), must not kill or stop us

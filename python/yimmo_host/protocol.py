@@ -12,6 +12,11 @@ PROTOCOL_VERSION = 1
 
 # docs/protocol.md "Frame layout": a larger length means the socket is broken.
 MAX_PAYLOAD = 16 * 1024 * 1024
+# The largest response head (status and header fields) the host frames. A
+# HEAD frame carries the head and up to a response window of body, so the
+# head must leave room for the window (capped at MAX_WINDOW) in one frame.
+MAX_HEAD = 8 * 1024 * 1024
+MAX_WINDOW = 4 * 1024 * 1024
 
 HEADER = struct.Struct(">IBI")
 HEADER_SIZE = HEADER.size  # 9
@@ -36,6 +41,7 @@ FILE_DONE = 0x16
 DUMP_STACK = 0x17
 DIRECT_GO = 0x18
 FORGET = 0x19
+DIRECT_REFUSED = 0x1A
 # Host -> worker.
 HEAD = 0x20
 HEAD_END = 0x21
@@ -46,21 +52,23 @@ ABORT = 0x25
 CONTINUE = 0x26
 WINDOW = 0x27
 DIRECT = 0x28
+DIRECT_UNDONE = 0x29
 
 NAMES = {
     HELLO: "HELLO", LOAD_ERROR: "LOAD_ERROR",
     REQUEST: "REQUEST", BODY: "BODY", BODY_END: "BODY_END",
     BODY_ERROR: "BODY_ERROR", CREDIT: "CREDIT", CANCEL: "CANCEL",
     FILE_DONE: "FILE_DONE", DUMP_STACK: "DUMP_STACK", DIRECT_GO: "DIRECT_GO",
-    FORGET: "FORGET",
+    FORGET: "FORGET", DIRECT_REFUSED: "DIRECT_REFUSED",
     HEAD: "HEAD", HEAD_END: "HEAD_END", DATA: "DATA", END: "END",
     FILE: "FILE", ABORT: "ABORT", CONTINUE: "CONTINUE", WINDOW: "WINDOW",
-    DIRECT: "DIRECT",
+    DIRECT: "DIRECT", DIRECT_UNDONE: "DIRECT_UNDONE",
 }
 WORKER_TO_HOST = frozenset((REQUEST, BODY, BODY_END, BODY_ERROR, CREDIT,
-                            CANCEL, FILE_DONE, DUMP_STACK, DIRECT_GO, FORGET))
+                            CANCEL, FILE_DONE, DUMP_STACK, DIRECT_GO, FORGET,
+                            DIRECT_REFUSED))
 HOST_TO_WORKER = frozenset((HELLO, LOAD_ERROR, HEAD, HEAD_END, DATA, END,
-                            FILE, ABORT, CONTINUE, WINDOW, DIRECT))
+                            FILE, ABORT, CONTINUE, WINDOW, DIRECT, DIRECT_UNDONE))
 
 # FILE count meaning "to the end of the file".
 TO_EOF = (1 << 64) - 1

@@ -7,27 +7,19 @@ The iterable's close() is always called before the stream's last frame.
 import os
 import traceback
 
-from . import log
+from . import direct, log
+from .direct import sendfile_direct, write_direct
 from .file_wrapper import FileWrapper
-from .handoff import sendfile_direct, write_direct
+from .outcome import Cancelled, WorkerSilent
 from .protocol import (
-    ABORT, DATA, END, FILE, HEAD, HEAD_END, HEAD_HEADER, HEADER, U64_PAIR, decode_direct_go, encode_direct_frame,
+    ABORT, DATA, END, FILE, HEAD, HEAD_END, HEAD_HEADER, HEADER, MAX_HEAD, U64_PAIR,
 )
 from .validate import check_headers
 
 # Frames up to this size are joined into one bytes object for one sendall;
 # larger bodies go in a second sendall instead of being copied.
 _JOIN_LIMIT = 65536
-# A whole body at least this large is written to the client directly when
-# the worker offers it (docs/protocol.md "Direct writes"). Measured with wrk
-# (1x2, one core): +11% req/s at 128 KiB, no difference at 64 KiB, where the
-# extra DIRECT / DIRECT_GO round trip costs what the saved copies gain.
-DIRECT_MIN = 128 * 1024
-
-
-class Cancelled(OSError):
-    """The worker sent CANCEL (the client is gone). PEP 3333 lets write()
-    raise; an OSError is what an application expects from a dead peer."""
+__all__ = ["Cancelled", "Response"]  # Cancelled: what write() raises once the client is gone
 
 
 def _as_bytes(data):
@@ -78,7 +70,14 @@ class Response(object):
         # Validate now, so the error is raised into the application where it
         # made the mistake ("Servers should check for errors in the headers at
         # the time start_response is called").
-        self.head, self.cl = check_headers(status, headers)
+        head, cl = check_headers(status, headers)
+        if len(head) > MAX_HEAD:
+            # Framed, it would break the bridge (docs/protocol.md "Frame
+            # layout") and with it every request on this host; refused
+            # here, only this response fails (500 unless the app recovers).
+            raise ValueError("response head of %d bytes exceeds the %d MiB the server can pass on"
+                             % (len(head), MAX_HEAD >> 20))
+        self.head, self.cl = head, cl
         return self.write
 
     def write(self, data):
@@ -98,7 +97,11 @@ class Response(object):
     def _wait_credit(self):
         s = self.s
         self.ch.flush()
-        s.wait(lambda: s.granted > s.used or s.cancelled)
+        # Bounded: a worker that neither grants credit nor cancels within
+        # its own request timeout is not coming back for this stream.
+        limit = self.ch.worker_timeout
+        if not s.wait(lambda: s.granted > s.used or s.cancelled, limit):
+            raise WorkerSilent("no CREDIT from the worker for %g s" % limit)
         if s.cancelled:
             raise Cancelled("the client is gone")
 
@@ -158,43 +161,15 @@ class Response(object):
         s = self.s
         if self.cl is not None and len(body) > self.cl:
             body = body[:self.cl]
-        if s.direct and len(body) >= DIRECT_MIN and self._may_write_direct(len(body)):
-            self._write_direct(len(body), lambda fd, head, timeout: write_direct(fd, head, body, timeout))
+        if direct.allowed(self, len(body)):
+            if not direct.offer(self, len(body), lambda fd, head, timeout: write_direct(fd, head, body, timeout)):
+                self._send(body)  # refused: DATA frames after the head the worker wrote
         elif len(body) <= s.granted - s.used:
             s.used += len(body)
             self.sent = len(body)
             self.pending = body
         else:
             self._send(body)
-
-    def _may_write_direct(self, size):
-        # The worker frames a direct body by its length: the application's
-        # Content-Length must agree, and the status must allow a body.
-        status = self.head[:3]
-        return (self.cl is None or self.cl == size) and status not in (b"204", b"304") and status[:1] != b"1"
-
-    def _write_direct(self, size, write):
-        """DIRECT: the worker answers DIRECT_GO with the HTTP head and the
-        ID of the connection's socket (handed over once per connection);
-        ``write(fd, http_head, timeout)`` writes both."""
-        s = self.s
-        ch = self.ch
-        self.head_sent = True
-        self.sent = size
-        ch.send(encode_direct_frame(s.sid, self.head, size))
-        s.wait(lambda: s.cancelled or s.direct_go is not None)
-        cid = fd = None
-        if not s.cancelled:
-            cid, http_head = decode_direct_go(s.direct_go)
-            fd = ch.handoff.acquire(cid, s)
-        if fd is None:
-            raise Cancelled("the client is gone")
-        try:
-            write(fd, http_head, ch.direct_timeout)
-        except OSError as exc:
-            raise Cancelled("writing to the client failed: %s" % _one_line(exc))
-        finally:
-            ch.handoff.release(cid)
 
     def _hold_list(self, result):
         """A list or tuple is the whole body, materialised: join it (skipping
@@ -225,11 +200,13 @@ class Response(object):
         if count <= 0:
             return True
         s = self.s
-        if s.direct and not self.head_sent and count >= DIRECT_MIN and self._may_write_direct(count):
+        if direct.allowed(self, count):
             # The kernel copies the file to the client (sendfile): no byte
             # of it passes through Python or the worker.
-            self._write_direct(count, lambda out, head, timeout: sendfile_direct(out, head, fd, offset, count, timeout))
-            return True
+            write = lambda out, head, timeout: sendfile_direct(out, head, fd, offset, count, timeout)  # noqa: E731
+            if direct.offer(self, count, write):
+                return True
+            # Refused: the worker wrote the head; it sends the file itself (FILE).
         if not self.head_sent:
             self._send_head_only()
         s.file_done = None
@@ -358,7 +335,10 @@ class Response(object):
 
     def _abort(self, exc):
         s = self.s
-        if s.cancelled or isinstance(exc, Cancelled):
+        if isinstance(exc, WorkerSilent):
+            env = self.env
+            log.warning("%s %s: %s; the stream is aborted" % (env.get("REQUEST_METHOD"), env.get("RAW_URI"), exc))
+        elif s.cancelled or isinstance(exc, Cancelled):
             env = self.env
             log.debug("%s %s ended early: %s" % (env.get("REQUEST_METHOD"), env.get("RAW_URI"), _one_line(exc)))
         elif s.body_error is not None:

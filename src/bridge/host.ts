@@ -1,33 +1,21 @@
-// One Python host process and the socket to it: spawn, handshake, frame
-// routing by stream id, and batched writes. See docs/protocol.md.
-import { spawn, type ChildProcess } from 'node:child_process';
-import * as path from 'node:path';
+// One running Python host and the socket to it: frame routing by stream id,
+// batched writes (the outbox), its exit, and the client sockets shared with
+// it for direct writes (through handle-passing.ts). Starting one is
+// host-start.ts. See docs/protocol.md.
+import type { ChildProcess } from 'node:child_process';
 import type { Socket } from 'node:net';
-import { log, type LogLevel } from '../log/logger';
-import { Frame, FrameDecoder, FrameType, PROTOCOL_VERSION, ProtocolError, encodeU32Frame } from './protocol';
-
-/** Keep identical to BOOTSTRAP in python/yimmo_host/__init__.py. */
-export const BOOTSTRAP = 'import sys; sys.path.append({dir}); from yimmo_host.main import main; main()';
-const PYTHON_DIR = path.resolve(__dirname, '..', '..', '..', 'python');
-
-export interface HostOptions {
-  readonly python: string;
-  readonly app: string;
-  readonly threads: number;
-  readonly multiprocess: boolean;
-  readonly logLevel: LogLevel;
-  readonly requestWindow: number;
-  readonly responseWindow: number;
-  /** How long a direct write waits for a client that accepts nothing; 0 = no limit. */
-  readonly directTimeoutMs: number;
-}
+import { log } from '../log/logger';
+import { Frame, FrameDecoder, FrameType, ProtocolError, encodeU32Frame } from './protocol';
+import { SocketPasser, UnpassableSocket } from './handle-passing';
 
 export interface HostInfo {
   readonly pid: number;
   readonly python: string;
   readonly executable: string;
-  /** The host reads the socket handoff channel: it can take direct writes. */
+  /** The socket hand-over probe succeeded at start-up: the host can take direct writes. */
   readonly direct: boolean;
+  /** How long the host waits for the worker's answers (DIRECT_GO, a socket, CREDIT); 0 = no limit. */
+  readonly workerTimeoutMs: number;
 }
 
 /** The receiving side of one stream (an exchange). */
@@ -37,13 +25,11 @@ export interface StreamHandler {
   onHostGone(): void;
 }
 
-/** Whether Node can send this handle as a descriptor (a TCP or pipe handle; TLS wraps are not). */
-function isPassable(handle: unknown): boolean {
-  const name = (handle as { constructor?: { name?: string } } | undefined)?.constructor?.name;
-  return name === 'TCP' || name === 'Pipe';
-}
-
-/** Why a host could not start: the app failed to load, or Python could not run. */
+/**
+ * Why a host could not start: the app failed to load or did not finish
+ * loading in time (`appLoad`: restarting the server cannot help), or Python
+ * could not run.
+ */
 export class HostStartError extends Error {
   constructor(message: string, readonly appLoad: boolean) {
     super(message);
@@ -54,87 +40,30 @@ export class Host {
   private readonly streams = new Map<number, StreamHandler>();
   private readonly decoder = new FrameDecoder();
   private nextStream = 1;
-  /** Client sockets the host holds a copy of, by their handoff ID. */
-  private readonly handedOver = new Map<Socket, number>();
-  private nextHandoff = 1;
+  private readonly passer: SocketPasser;
+  private directStopped = false;
   private outbox: Buffer[] = [];
   private outboxBytes = 0;
   private alive = true;
   private exitListeners: Array<(code: number | null, signal: string | null) => void> = [];
 
-  private constructor(
+  /** For host-start.ts, once the handshake is done. */
+  constructor(
     private readonly child: ChildProcess,
     private readonly socket: Socket,
     readonly info: HostInfo,
-  ) {}
-
-  /** Starts a host and resolves once its application is loaded (HELLO). */
-  static start(options: HostOptions): Promise<Host> {
-    const json = JSON.stringify({
-      protocol: PROTOCOL_VERSION,
-      app: options.app,
-      threads: options.threads,
-      multiprocess: options.multiprocess,
-      log_level: options.logLevel,
-      request_window: options.requestWindow,
-      response_window: options.responseWindow,
-      direct_timeout: options.directTimeoutMs / 1000,
-    });
-    const bootstrap = BOOTSTRAP.replace('{dir}', JSON.stringify(PYTHON_DIR));
-    // fd 3: the bridge socket. fd 4: Node's IPC channel, used only to hand
-    // client sockets over for direct writes (docs/protocol.md).
-    const child = spawn(options.python, ['-c', bootstrap, json], { stdio: ['ignore', 'inherit', 'inherit', 'pipe', 'ipc'] });
-    child.channel?.unref();
-    child.on('message', () => {}); // the host sends only handle ACKs, which Node consumes itself
-    const socket = child.stdio[3] as Socket;
-    return new Promise((resolve, reject) => {
-      const decoder = new FrameDecoder();
-      let settled = false;
-      const fail = (error: HostStartError): void => {
-        if (settled) return;
-        settled = true;
-        socket.destroy();
-        child.kill('SIGKILL');
-        reject(error);
-      };
-      child.once('error', (err) => fail(new HostStartError(`cannot start python '${options.python}': ${err.message}`, false)));
-      child.once('exit', (code, signal) =>
-        fail(new HostStartError(`python host exited during startup (${signal ?? `status ${code}`})`, false)),
-      );
-      const onData = (chunk: Buffer): void => {
-        try {
-          decoder.push(chunk, (frame) => {
-            if (settled) return;
-            if (frame.type === FrameType.LOAD_ERROR) return fail(new HostStartError(frame.payload.toString('utf8'), true));
-            if (frame.type !== FrameType.HELLO) return fail(new HostStartError(`unexpected frame 0x${frame.type.toString(16)} before HELLO`, false));
-            const hello = JSON.parse(frame.payload.toString('utf8')) as Record<string, unknown>;
-            if (hello['protocol'] !== PROTOCOL_VERSION) {
-              return fail(new HostStartError(`python host speaks protocol ${String(hello['protocol'])}, expected ${PROTOCOL_VERSION}`, false));
-            }
-            settled = true;
-            socket.off('data', onData);
-            child.removeAllListeners('exit');
-            child.removeAllListeners('error');
-            const host = new Host(child, socket, {
-              pid: Number(hello['pid']),
-              python: String(hello['python']),
-              executable: String(hello['executable']),
-              direct: hello['direct'] === true,
-            });
-            resolve(host);
-          });
-        } catch (err) {
-          fail(new HostStartError(`bad handshake from python host: ${(err as Error).message}`, false));
-        }
-      };
-      socket.on('data', onData);
-    }).then((host) => {
-      (host as Host).attach();
-      return host as Host;
-    });
+  ) {
+    this.passer = new SocketPasser(child, (id) => this.send(encodeU32Frame(FrameType.FORGET, 0, id)));
+    this.attach();
   }
 
   private attach(): void {
+    // It may have died while the start-up finished (the probe): its 'exit' is gone.
+    if (this.child.exitCode !== null || this.child.signalCode !== null || this.socket.destroyed) {
+      this.alive = false;
+      this.socket.destroy();
+      return;
+    }
     this.socket.on('data', (chunk: Buffer) => {
       try {
         this.decoder.push(chunk, this.route);
@@ -214,29 +143,34 @@ export class Host {
   };
 
   /**
-   * Shares a plain-TCP client socket with the host for direct writes
-   * (docs/protocol.md "Direct writes") and returns the ID the host knows it
-   * by; undefined when it cannot be shared. A socket is sent once; when it
-   * closes the host is told to FORGET it. The raw handle is sent, not the
-   * net.Socket, so that Node treats the send as a plain descriptor copy and
-   * the connection stays ours. `failed` hears of a send that fails later.
+   * Shares a client socket with the host for direct writes (docs/protocol.md
+   * "Direct writes"): resolves with the ID the host knows it by, once sent;
+   * rejects when it cannot be shared. Callers bound the wait.
    */
-  handOver(socket: Socket, failed: (error: Error) => void): number | undefined {
-    const known = this.handedOver.get(socket);
-    if (known !== undefined) return known;
-    const handle = (socket as unknown as { _handle?: unknown })._handle;
-    if (!this.alive || !this.info.direct || !this.child.connected || !isPassable(handle)) return undefined;
-    const id = this.nextHandoff;
-    this.nextHandoff = id >= 0xffffffff ? 1 : id + 1;
-    this.handedOver.set(socket, id);
-    socket.once('close', () => {
-      this.handedOver.delete(socket);
-      this.send(encodeU32Frame(FrameType.FORGET, 0, id));
+  handOver(socket: Socket): Promise<number> {
+    if (!this.alive || !this.takesSockets) return Promise.reject(new Error('the host takes no sockets'));
+    return this.passer.pass(socket).catch((error: Error) => {
+      // Only a socket without a passable handle is this socket's problem;
+      // anything else is the channel's, and would fail (or stall) again.
+      if (!(error instanceof UnpassableSocket)) this.stopDirect(error.message);
+      throw error;
     });
-    this.child.send({ c: id }, handle as Socket, {}, (error) => {
-      if (error !== null) failed(error);
-    });
-    return id;
+  }
+
+  /** Whether requests may offer direct writes on this host (REQUEST flag d). */
+  get takesSockets(): boolean {
+    return this.info.direct && !this.directStopped;
+  }
+
+  /**
+   * The hand-over failed in a way later ones would repeat (the channel
+   * closed, sends fail, or the host stopped acknowledging handles): no more
+   * direct writes on this host, so no later response waits for a hand-over.
+   */
+  stopDirect(reason: string): void {
+    if (this.directStopped || !this.info.direct) return;
+    this.directStopped = true;
+    log.warning(`python host ${this.info.pid}: direct writes stopped (${reason}); responses cross the bridge`);
   }
 
   /** Closing our end tells the host to exit once it notices EOF. */

@@ -21,6 +21,7 @@ export const FrameType = {
   DUMP_STACK: 0x17,
   DIRECT_GO: 0x18,
   FORGET: 0x19,
+  DIRECT_REFUSED: 0x1a,
   // host -> worker
   HEAD: 0x20,
   HEAD_END: 0x21,
@@ -31,6 +32,7 @@ export const FrameType = {
   CONTINUE: 0x26,
   WINDOW: 0x27,
   DIRECT: 0x28,
+  DIRECT_UNDONE: 0x29,
 } as const;
 export type FrameTypeCode = (typeof FrameType)[keyof typeof FrameType];
 

@@ -5,12 +5,15 @@
 // a wrapper script may append overrides.
 
 import { ConfigError, didYouMean, show } from '../config/config-error';
-import { ACTIONS, ALL_SETTINGS, type AnySetting, type SettingKey } from '../config/schema';
+import { ACTIONS, ALL_SETTINGS, EARLY_ACTIONS, type AnySetting, type SettingKey } from '../config/schema';
 
 export type Action = (typeof ACTIONS)[number]['action'];
 
 export interface ParsedArgs {
-  /** 'run' unless --help or --version was given (the first of them wins). */
+  /**
+   * 'run' unless an action was given: --help or --version (the first of them
+   * wins over everything), else --check-config or --print-config (the last wins).
+   */
   readonly action: Action | 'run';
   /** Flag values as text, by setting (the last occurrence of a flag wins). */
   readonly values: ReadonlyMap<SettingKey, string>;
@@ -37,6 +40,7 @@ export function parseArgv(argv: readonly string[]): ParsedArgs {
   if (early !== undefined) return { action: early, values: new Map(), positional: undefined };
 
   const values = new Map<SettingKey, string>();
+  let action: Action | 'run' = 'run';
   let positional: string | undefined;
   let optionsEnded = false;
   for (let i = 0; i < argv.length; i++) {
@@ -58,10 +62,16 @@ export function parseArgv(argv: readonly string[]): ParsedArgs {
     }
     const { flag, target, inline } = lookUp(arg);
     if ('action' in target) {
-      // Not reached for a bare --help/--version (actionRequested); only for --help=x.
-      throw new ConfigError('YW_CONFIG_USAGE', `option ${flag} (from command line) takes no value, got ${show(inline)}`);
+      // A bare --help/--version never gets here (actionRequested); --help=x does.
+      if (inline !== undefined) {
+        throw new ConfigError('YW_CONFIG_USAGE', `option ${flag} (from command line) takes no value, got ${show(inline)}`);
+      }
+      action = target.action;
+      continue;
     }
     let value = inline;
+    // A switch may stand alone (`--proxy-protocol`) or take 0/1/true/false.
+    if (value === undefined && target.setting.type === 'bool' && !/^(0|1|true|false)$/i.test(argv[i + 1] ?? '')) value = 'true';
     if (value === undefined) {
       const next = argv[i + 1];
       if (next === undefined || looksLikeOption(next)) {
@@ -74,9 +84,12 @@ export function parseArgv(argv: readonly string[]): ParsedArgs {
       value = next;
       i++;
     }
-    values.set(target.setting.key, value);
+    // --env repeats: each occurrence adds a line (a value cannot hold a newline).
+    const earlier = values.get(target.setting.key);
+    const repeats = target.setting.type === 'string' && target.setting.check === 'env-list';
+    values.set(target.setting.key, repeats && earlier !== undefined ? `${earlier}\n${value}` : value);
   }
-  return { action: 'run', values, positional };
+  return { action, values, positional };
 }
 
 /** --help or --version anywhere before `--` wins over everything else, even bad arguments. */
@@ -84,7 +97,7 @@ function actionRequested(argv: readonly string[]): Action | undefined {
   for (const arg of argv) {
     if (arg === '--') return undefined;
     const target = arg.startsWith('--') ? LONG.get(arg.slice(2)) : arg.length === 2 ? SHORT.get(arg.slice(1)) : undefined;
-    if (target !== undefined && 'action' in target) return target.action;
+    if (target !== undefined && 'action' in target && EARLY_ACTIONS.includes(target.action)) return target.action;
   }
   return undefined;
 }

@@ -3,7 +3,7 @@
 // that a typo is a one-line error naming the setting, not a crash in a worker.
 
 import { accessSync, constants, readFileSync, statSync } from 'node:fs';
-import { delimiter, resolve } from 'node:path';
+import { delimiter, dirname, resolve } from 'node:path';
 import { createSecureContext } from 'node:tls';
 import { ConfigError, nameIn, show, whereText, type Origin } from './config-error';
 import { settingByKey, type SettingKey } from './schema';
@@ -80,5 +80,42 @@ function readPem(path: string, given: string, what: string, label: string): Buff
     return readFileSync(path);
   } catch (err) {
     throw new ConfigError('YW_CONFIG_TLS_FILE', `cannot read TLS ${what} ${show(given)} (${label}): ${fsReason(err)}`);
+  }
+}
+
+/**
+ * A log file (--error-log, --access-log) can be appended to: an existing file
+ * is writable, or a missing one can be created in its directory. Checked
+ * without creating anything, so --check-config leaves no trace. `path` is
+ * absolute, or '-' (a standard stream), or null (not set).
+ */
+export function checkLogFile(key: SettingKey, path: string | null, given: string | null, origin: Origin): void {
+  if (path === null || path === '-') return;
+  const problem = unwritable(path);
+  if (problem === undefined) return;
+  throw new ConfigError(
+    'YW_CONFIG_LOG_FILE',
+    `cannot write log file ${show(given)} (${nameIn(settingByKey(key), origin)}, from ${whereText(origin)}): ${problem}`,
+  );
+}
+
+function unwritable(path: string): string | undefined {
+  try {
+    const stat = statSync(path);
+    if (stat.isDirectory()) return 'is a directory';
+    accessSync(path, constants.W_OK);
+    return undefined;
+  } catch (err) {
+    const reason = fsReason(err);
+    if (reason !== 'no such file') return reason;
+  }
+  const dir = dirname(path);
+  try {
+    if (!statSync(dir).isDirectory()) return `${dir} is not a directory`;
+    accessSync(dir, constants.W_OK | constants.X_OK);
+    return undefined;
+  } catch (err) {
+    const reason = fsReason(err);
+    return reason === 'no such file' ? `directory ${dir} does not exist` : `cannot create it in ${dir}: ${reason}`;
   }
 }

@@ -1,18 +1,21 @@
-// argv + env -> a validated, frozen Config (or help / version). The only
-// reader of the environment in the server: it gets env as a parameter.
+// Raw values from every source -> a validated, frozen Config. The only
+// reader of the environment in the server: it gets env as a parameter. The
+// command line arrives already split into flag values (src/cli/argv.ts does
+// that), so config imports nothing from cli: dependencies point cli -> config.
 //
 // Per setting, command line > environment > config file > default. Every value
 // that is given is checked, even one that a higher source overrides, so a bad
 // line in a config file is found the day it is written. File-system checks
-// (python, TLS files) apply to the chosen value only.
+// (python, TLS files, log files) apply to the chosen value only.
 
 import { dirname, resolve } from 'node:path';
-import { parseArgv } from '../cli/argv';
-import { helpText } from '../cli/help';
 import type { LogLevel } from '../log/logger';
+import type { LogFormat } from '../log/record';
 import { ConfigError, didYouMean, invalidValue, nameIn, show, sourceOf, whereText } from './config-error';
 import type { Origin, Source } from './config-error';
-import { checkTls, findExecutable } from './files';
+import { checkLogFile, checkTls, findExecutable } from './files';
+import { findGroup, findUser, type Account } from './accounts';
+import { statSync } from 'node:fs';
 import { ALL_SETTINGS, settingByKey, type AnySetting, type SettingKey } from './schema';
 import { parseText, parseYaml, type SettingValue } from './values';
 import { readConfigFile, type FileValues } from './yaml-file';
@@ -20,10 +23,22 @@ import { readConfigFile, type FileValues } from './yaml-file';
 export { ConfigError } from './config-error';
 export type { ConfigCode, Source } from './config-error';
 
+/** What the command line gave: flag values as text by setting, and the MODULE:EXPRESSION argument. */
+export interface CommandLineValues {
+  readonly values: ReadonlyMap<SettingKey, string>;
+  readonly positional: string | undefined;
+}
+
 /** Every setting, typed; times in milliseconds, sizes in bytes; absolute paths. */
 export interface Config {
   readonly configFile: string | null;
   readonly logLevel: LogLevel;
+  readonly logFormat: LogFormat;
+  /** Absolute path, or null: errors go to stderr. */
+  readonly errorLog: string | null;
+  /** Absolute path, '-' (stdout), or null: no access log file. */
+  readonly accessLog: string | null;
+  readonly accessLogFormat: string;
   readonly port: number;
   readonly host: string;
   readonly processes: number;
@@ -32,11 +47,24 @@ export interface Config {
   readonly app: string;
   /** Absolute path of the interpreter (a bare name is looked up on PATH once, here). */
   readonly python: string;
+  /** Absolute; null: stay where started. */
+  readonly chdir: string | null;
+  /** Absolute directories, in order. */
+  readonly pythonPath: readonly string[];
+  /** --env: variables set for the workers and the app. */
+  readonly env: Readonly<Record<string, string>>;
+  readonly user: Account | null;
+  readonly group: { readonly name: string; readonly gid: number } | null;
+  readonly umask: number | null;
+  /** Absolute. */
+  readonly pidFile: string | null;
   readonly idleTimeoutMs: number;
   readonly headerTimeoutMs: number;
   readonly bodyTimeoutMs: number;
   /** 0 = off. */
   readonly requestTimeoutMs: number;
+  readonly sendTimeoutMs: number;
+  readonly hostStartTimeoutMs: number;
   /** 0 = stop at once. */
   readonly gracefulTimeoutMs: number;
   /** Both set (TLS on) or both null. */
@@ -49,6 +77,12 @@ export interface Config {
   readonly maxChunkExtension: number;
   readonly maxConnections: number;
   readonly backlog: number;
+  readonly forwardedAllowIps: string;
+  readonly remoteAddrFromForwarded: boolean;
+  /** '' for none. */
+  readonly rootPath: string;
+  readonly proxyProtocol: boolean;
+  readonly proxyAllowIps: string;
   /** Accepted for compatibility; no effect. */
   readonly useKqueue: boolean;
   /** Where each value came from. */
@@ -62,20 +96,11 @@ type Exactly<A, B> = [A] extends [B] ? ([B] extends [A] ? true : never) : never;
 const configMatchesSchema: Exactly<Exclude<keyof Config, 'sources' | 'warnings'>, SettingKey> = true;
 void configMatchesSchema;
 
-export type Invocation =
-  | { readonly action: 'run'; readonly config: Config }
-  | { readonly action: 'help'; readonly text: string }
-  | { readonly action: 'version' };
-
 type Env = Readonly<Record<string, string | undefined>>;
 type Candidate = { readonly origin: Origin; readonly text: string } | { readonly origin: Origin; readonly yaml: unknown };
 
-/** argv is process.argv.slice(2). Throws ConfigError. */
-export function resolveInvocation(argv: readonly string[], env: Env): Invocation {
-  const args = parseArgv(argv);
-  if (args.action === 'help') return { action: 'help', text: helpText() };
-  if (args.action === 'version') return { action: 'version' };
-
+/** Throws ConfigError naming the setting, its source and the value. */
+export function loadConfig(args: CommandLineValues, env: Env): Config {
   const candidates = new Map<SettingKey, Candidate[]>(ALL_SETTINGS.map((s) => [s.key, []]));
   const add = (key: SettingKey, c: Candidate): void => void candidates.get(key)?.push(c);
 
@@ -127,6 +152,9 @@ export function resolveInvocation(argv: readonly string[], env: Env): Invocation
     return v === null ? null : resolve(baseDir(key), v);
   };
 
+  // '-' names a standard stream, not a file called '-'.
+  const absoluteLog = (key: SettingKey): string | null => (str(key) === '-' ? '-' : absolute(key));
+
   const module = str('module');
   const app = str('app');
   if (module === null || app === null) throw noApp(module, app, origin);
@@ -135,7 +163,8 @@ export function resolveInvocation(argv: readonly string[], env: Env): Invocation
   const found = findExecutable(python, baseDir('python'), env['PATH']);
   if ('reason' in found) {
     const o = origin('python');
-    const viaVenv = o.kind === 'default' && env['VIRTUAL_ENV'] ? ', from VIRTUAL_ENV' : '';
+    const viaVenv = o.kind !== 'default' ? '' : env[LAUNCHER_PYTHON_ENV] ? ', the interpreter yimmo-wsgi was installed with'
+      : env['VIRTUAL_ENV'] ? ', from VIRTUAL_ENV' : '';
     throw new ConfigError(
       'YW_CONFIG_PYTHON',
       `python interpreter ${show(python)} (${nameIn(settingByKey('python'), o)}, from ${whereText(o)}${viaVenv}) ` +
@@ -147,11 +176,34 @@ export function resolveInvocation(argv: readonly string[], env: Env): Invocation
   const key = absolute('tlsKeyPath');
   checkTls(cert, key, str('tlsCertPath'), str('tlsKeyPath'), origin('tlsCertPath'), origin('tlsKeyPath'));
 
+  checkLogFile('errorLog', absoluteLog('errorLog'), str('errorLog'), origin('errorLog'));
+  checkLogFile('accessLog', absoluteLog('accessLog'), str('accessLog'), origin('accessLog'));
+  const chdir = absolute('chdir');
+  if (chdir !== null && !isDirectory(chdir)) throw notFound('chdir', str('chdir'), origin('chdir'), 'is not an existing directory');
+  const pythonPath = (str('pythonPath') ?? '').split(',').map((d) => d.trim()).filter((d) => d !== '')
+    .map((d) => resolve(baseDir('pythonPath'), d));
+  const userText = str('user');
+  const user = userText === null ? null : findUser(userText) ?? null;
+  if (userText !== null && user === null) throw notFound('user', userText, origin('user'), 'is not a user of this system (/etc/passwd)');
+  const groupText = str('group');
+  const group = groupText === null ? null : findGroup(groupText) ?? null;
+  if (groupText !== null && group === null) throw notFound('group', groupText, origin('group'), 'is not a group of this system (/etc/group)');
+  const umaskText = str('umask');
+  const pidFile = absolute('pidFile');
+  if (pidFile !== null && !isDirectory(dirname(pidFile))) {
+    throw notFound('pidFile', str('pidFile'), origin('pidFile'), 'is in a directory that does not exist');
+  }
+
   const sources = Object.fromEntries(ALL_SETTINGS.map((s) => [s.key, sourceOf(origin(s.key))])) as Config['sources'];
   const num = (k: SettingKey): number => Number(values.get(k));
   const config: Config = {
     configFile: configPath,
     logLevel: values.get('logLevel') as LogLevel,
+    logFormat: values.get('logFormat') as LogFormat,
+    // stderr is the error log's default: '-' says the same.
+    errorLog: absoluteLog('errorLog') === '-' ? null : absoluteLog('errorLog'),
+    accessLog: absoluteLog('accessLog'),
+    accessLogFormat: str('accessLogFormat') ?? '',
     port: num('port'),
     host: str('host') ?? '0.0.0.0',
     processes: num('processes'),
@@ -159,10 +211,19 @@ export function resolveInvocation(argv: readonly string[], env: Env): Invocation
     module,
     app,
     python: found.path,
+    chdir,
+    pythonPath,
+    env: Object.fromEntries((str('env') ?? '').split('\n').filter((l) => l !== '').map((l) => [l.slice(0, l.indexOf('=')), l.slice(l.indexOf('=') + 1)])),
+    user,
+    group,
+    umask: umaskText === null ? null : parseInt(umaskText.replace(/^0o/i, ''), 8),
+    pidFile,
     idleTimeoutMs: num('idleTimeoutMs'),
     headerTimeoutMs: num('headerTimeoutMs'),
     bodyTimeoutMs: num('bodyTimeoutMs'),
     requestTimeoutMs: num('requestTimeoutMs'),
+    sendTimeoutMs: num('sendTimeoutMs'),
+    hostStartTimeoutMs: num('hostStartTimeoutMs'),
     gracefulTimeoutMs: num('gracefulTimeoutMs'),
     tlsCertPath: cert,
     tlsKeyPath: key,
@@ -173,11 +234,28 @@ export function resolveInvocation(argv: readonly string[], env: Env): Invocation
     maxChunkExtension: num('maxChunkExtension'),
     maxConnections: num('maxConnections'),
     backlog: num('backlog'),
+    forwardedAllowIps: str('forwardedAllowIps') ?? '',
+    remoteAddrFromForwarded: values.get('remoteAddrFromForwarded') === true,
+    rootPath: str('rootPath') ?? '',
+    proxyProtocol: values.get('proxyProtocol') === true,
+    proxyAllowIps: str('proxyAllowIps') ?? '',
     useKqueue: values.get('useKqueue') === true,
     sources,
     warnings: warnings(env, origin('useKqueue')),
   };
-  return deepFreeze({ action: 'run', config });
+  return deepFreeze(config);
+}
+
+function isDirectory(path: string): boolean {
+  try {
+    return statSync(path).isDirectory();
+  } catch {
+    return false;
+  }
+}
+
+function notFound(key: SettingKey, given: string | null, o: Origin, what: string): ConfigError {
+  return new ConfigError('YW_CONFIG_INVALID', `invalid ${nameIn(settingByKey(key), o)} ${show(given)} (from ${whereText(o)}): ${what}`);
 }
 
 function valueOf(s: AnySetting, c: Candidate): SettingValue {
@@ -186,11 +264,23 @@ function valueOf(s: AnySetting, c: Candidate): SettingValue {
   return parsed.value;
 }
 
+/**
+ * Set by the pip-installed launcher (python/yimmo_wsgi) to its own interpreter,
+ * so an app runs in the environment yimmo-wsgi was installed into with no flag.
+ * It changes only the default: --python, YIMMO_PYTHON and the YAML key still win.
+ */
+export const LAUNCHER_PYTHON_ENV = 'YIMMO_WSGI_LAUNCHER_PYTHON';
+
+/** The interpreter used when none is configured (also what --version reports). */
+export function defaultPython(env: Env): string {
+  const launcher = env[LAUNCHER_PYTHON_ENV];
+  if (launcher) return launcher;
+  const venv = env['VIRTUAL_ENV'];
+  return venv ? resolve(venv, 'bin', 'python') : 'python3';
+}
+
 function defaultOf(s: AnySetting, env: Env): SettingValue | null {
-  if (s.key === 'python') {
-    const venv = env['VIRTUAL_ENV'];
-    return venv ? resolve(venv, 'bin', 'python') : 'python3';
-  }
+  if (s.key === 'python') return defaultPython(env);
   if (s.type === 'seconds') return Math.round(s.default * 1000);
   return s.default;
 }
@@ -216,7 +306,7 @@ function noApp(module: string | null, app: string | null, origin: (k: SettingKey
   );
 }
 
-const KNOWN_ENV: readonly string[] = ALL_SETTINGS.flatMap((s) => (s.env === undefined ? [] : [s.env]));
+const KNOWN_ENV: readonly string[] = [...ALL_SETTINGS.flatMap((s) => (s.env === undefined ? [] : [s.env])), LAUNCHER_PYTHON_ENV];
 
 function warnings(env: Env, kqueue: Origin): string[] {
   const out: string[] = [];

@@ -1,5 +1,5 @@
 // Every setting of yimmo-wsgi, once, as data. Argument parsing (src/cli/argv.ts),
-// `--help` (src/cli/help.ts), docs/settings.md (src/config/settings-doc.ts) and
+// `--help` (src/cli/help.ts), docs/settings.md (src/docs/settings-doc.ts) and
 // the loader (src/config/load.ts) are all generated from this table, so a
 // setting cannot exist in one place and be missing in another (ARCHITECTURE.md,
 // convention 1).
@@ -12,6 +12,7 @@
 //  - The original's names win where they exist: YIMMO_LOG_LEVEL / `log_level`,
 //    YIMMO_SERVER_IDLE_TIMEOUT, YIMMO_TLS_CERT_PATH / `wsgi.tls.cert`, ...
 
+import { ACCESS_ATOMS, DEFAULT_ACCESS_FORMAT } from '../log/access-log';
 import type { LogLevel } from '../log/logger';
 
 interface Common {
@@ -71,7 +72,9 @@ export interface LevelSetting extends Common {
 }
 
 /** Checks applied to string and path settings once their value is chosen. */
-export type Check = 'host' | 'module' | 'expression' | 'executable' | 'tls-file' | 'config-file';
+export type Check = 'host' | 'module' | 'expression' | 'executable' | 'tls-file' | 'config-file' | 'log-format'
+  | 'error-log' | 'access-log' | 'access-log-format' | 'address-list' | 'root-path'
+  | 'directory' | 'path-list' | 'user' | 'group' | 'umask' | 'pid-file' | 'env-list';
 
 export interface StringSetting extends Common {
   readonly type: 'string' | 'path';
@@ -147,10 +150,56 @@ export const SETTINGS = [
   },
   {
     key: 'python', type: 'path', flag: 'python', env: 'YIMMO_PYTHON', yaml: 'wsgi.python', meta: 'PATH',
-    default: null, defaultText: '`$VIRTUAL_ENV/bin/python` if VIRTUAL_ENV is set, else `python3`',
+    default: null, defaultText: '`$VIRTUAL_ENV/bin/python` if VIRTUAL_ENV is set, else `python3` (the pip-installed `yimmo-wsgi`: its own interpreter)',
     example: 'python3', check: 'executable',
     doc: 'Python interpreter that runs the application (CPython >= 3.8)',
     details: 'A path (absolute, or relative) to an executable, or a bare name looked up on PATH.',
+  },
+  {
+    key: 'chdir', type: 'path', flag: 'chdir', env: 'YIMMO_WSGI_CHDIR', yaml: 'wsgi.chdir', meta: 'DIR',
+    default: null, defaultText: 'none (stay in the current directory)', example: '/srv/app', check: 'directory',
+    doc: 'Change to this directory before starting the workers and loading the app',
+    details: 'The application module is looked for there first. Relative paths of other settings are resolved ' +
+      'before the change, against the directory the server was started in (or the config file\'s).',
+  },
+  {
+    key: 'pythonPath', type: 'string', flag: 'pythonpath', env: 'YIMMO_WSGI_PYTHONPATH', yaml: 'wsgi.pythonpath',
+    meta: 'DIRS', default: null, defaultText: 'none', example: '/srv/app/src,/srv/lib', check: 'path-list',
+    doc: 'Comma list of directories put at the front of the app\'s sys.path',
+    details: 'They come right after the working directory, ahead of PYTHONPATH and site-packages. Relative ' +
+      'directories are resolved like other paths.',
+  },
+  {
+    key: 'env', type: 'string', flag: 'env', env: 'YIMMO_WSGI_ENV', yaml: 'wsgi.env', meta: 'KEY=VALUE',
+    default: null, defaultText: 'none', example: 'DJANGO_SETTINGS_MODULE=mysite.settings', check: 'env-list',
+    doc: 'Set an environment variable for the workers and the app (repeatable)',
+    details: 'Give the flag once per variable. In YIMMO_WSGI_ENV put one KEY=VALUE per line; in the config file ' +
+      'a mapping (`env: {KEY: VALUE}`) or a list of `KEY=VALUE` strings. The command line, the environment and the ' +
+      'file do not merge: the first of them that sets it wins, as for every setting.',
+  },
+  {
+    key: 'user', type: 'string', flag: 'user', env: 'YIMMO_WSGI_USER', yaml: 'wsgi.user', meta: 'USER',
+    default: null, defaultText: 'none (keep the user the server was started as)', example: 'www-data', check: 'user',
+    doc: 'Run workers and the application as this user (name or uid), after binding',
+    details: 'The supervisor binds the port first and stays as started; every worker and Python host switches ' +
+      'to this user (and to its primary group unless `--group` is given). Starting as root without it ' +
+      'runs the application as root, which is logged at WARNING.',
+  },
+  {
+    key: 'group', type: 'string', flag: 'group', env: 'YIMMO_WSGI_GROUP', yaml: 'wsgi.group', meta: 'GROUP',
+    default: null, defaultText: 'none (the user\'s primary group)', example: 'www-data', check: 'group',
+    doc: 'Run workers and the application with this group (name or gid)',
+  },
+  {
+    key: 'umask', type: 'string', flag: 'umask', env: 'YIMMO_WSGI_UMASK', yaml: 'wsgi.umask', meta: 'OCTAL',
+    default: null, defaultText: 'none (inherited)', example: '027', check: 'umask',
+    doc: 'File mode creation mask of the server and the application (octal, e.g. 027)',
+  },
+  {
+    key: 'pidFile', type: 'path', flag: 'pid-file', env: 'YIMMO_WSGI_PID_FILE', yaml: 'wsgi.pid_file', meta: 'FILE',
+    default: null, defaultText: 'none', example: '/run/yimmo-wsgi.pid', check: 'pid-file',
+    doc: 'Write the supervisor\'s pid to this file once listening; removed on exit',
+    details: 'A file that names a running process stops the server from starting (exit 2); a stale one is replaced.',
   },
   {
     key: 'idleTimeoutMs', type: 'seconds', flag: 'idle-timeout', env: 'YIMMO_SERVER_IDLE_TIMEOUT',
@@ -178,6 +227,24 @@ export const SETTINGS = [
       'host is recycled.',
   },
   {
+    key: 'sendTimeoutMs', type: 'seconds', flag: 'send-timeout', env: 'YIMMO_WSGI_SEND_TIMEOUT',
+    yaml: 'wsgi.send_timeout', meta: 'SECONDS', default: 60, max: DAY_S, zeroAllowed: false,
+    doc: 'Longest a client may take no response bytes while some wait for it',
+    details: 'When it passes the connection is dropped and the application is told to stop, so a client that ' +
+      'stops reading never holds an application thread (also while a large body waits to be written by the ' +
+      'Python host directly). A direct write in progress is bounded by the request timeout instead, or by this ' +
+      'one when the request timeout is off.',
+  },
+  {
+    key: 'hostStartTimeoutMs', type: 'seconds', flag: 'host-start-timeout', env: 'YIMMO_WSGI_HOST_START_TIMEOUT',
+    yaml: 'wsgi.host_start_timeout', meta: 'SECONDS', default: 60, max: DAY_S, zeroAllowed: false,
+    doc: 'Longest a Python host may take to import the app and say it is ready',
+    details: 'A host that has not finished starting by then is killed. At server start this ends the server like ' +
+      'a failed import (exit 3); a replacement host (after a crash or a request timeout) is retried with ' +
+      'backoff (0.1 s doubling up to 10 s), each failed attempt logged and reported to the supervisor. ' +
+      'Generous by default: a large Django project can take many seconds to import.',
+  },
+  {
     key: 'gracefulTimeoutMs', type: 'seconds', flag: 'graceful-timeout', env: 'YIMMO_WSGI_GRACEFUL_TIMEOUT',
     yaml: 'wsgi.graceful_timeout', meta: 'SECONDS', default: 30, max: DAY_S, zeroAllowed: true,
     zero: 'stop at once',
@@ -193,6 +260,47 @@ export const SETTINGS = [
     key: 'tlsKeyPath', type: 'path', flag: 'tls-key', env: 'YIMMO_TLS_KEY_PATH', yaml: 'wsgi.tls.key',
     meta: 'FILE', default: null, defaultText: 'none (plain HTTP)', example: '/path/to/cert.pem', check: 'tls-file',
     doc: 'TLS private key path (PEM, unencrypted)',
+  },
+  {
+    key: 'forwardedAllowIps', type: 'string', flag: 'forwarded-allow-ips', env: 'YIMMO_WSGI_FORWARDED_ALLOW_IPS',
+    yaml: 'wsgi.forwarded_allow_ips', meta: 'LIST', default: '127.0.0.1,::1', check: 'address-list',
+    doc: 'Peers trusted to set the scheme (and, if asked, the client address) with forwarding headers',
+    details: 'A comma list of IP addresses and CIDR blocks, or `*` for every peer (only when nothing but your proxy can ' +
+      'reach the server). From these peers (and from Unix-socket peers), `X-Forwarded-Proto`, `X-Forwarded-Ssl` and ' +
+      '`Forwarded: proto=` (RFC 7239) set `wsgi.url_scheme`; fields that contradict each other change nothing. ' +
+      'From any other peer the fields reach the application untouched but change nothing. The proxy must overwrite ' +
+      'these fields, not pass on what the client sent.',
+  },
+  {
+    key: 'remoteAddrFromForwarded', type: 'bool', flag: 'remote-addr-from-forwarded',
+    env: 'YIMMO_WSGI_REMOTE_ADDR_FROM_FORWARDED', yaml: 'wsgi.remote_addr_from_forwarded', meta: '[0|1]', default: false,
+    doc: 'Take REMOTE_ADDR/REMOTE_PORT from X-Forwarded-For or Forwarded: for= sent by a trusted peer',
+    details: 'The client is the rightmost address of the list that is not in `--forwarded-allow-ips` (the leftmost ' +
+      'if all are). REMOTE_PORT is the port the field gives, else 0. A list with an entry that is not an address, ' +
+      'or the two fields naming different clients, changes nothing.',
+  },
+  {
+    key: 'rootPath', type: 'string', flag: 'root-path', env: 'YIMMO_WSGI_ROOT_PATH', yaml: 'wsgi.root_path',
+    meta: 'PATH', default: null, defaultText: 'none', example: '/app', check: 'root-path',
+    doc: 'Mount the application under this path: SCRIPT_NAME, stripped from PATH_INFO',
+    details: 'A request path equal to it or starting with it and `/` loses it from PATH_INFO; other paths are passed ' +
+      'whole. SCRIPT_NAME is set either way, so the application builds its URLs under it.',
+  },
+  {
+    key: 'proxyProtocol', type: 'bool', flag: 'proxy-protocol', env: 'YIMMO_WSGI_PROXY_PROTOCOL',
+    yaml: 'wsgi.proxy_protocol', meta: '[0|1]', default: false,
+    doc: 'Read a PROXY protocol header (v1 or v2) on connections from --proxy-allow-ips',
+    details: 'A peer in `--proxy-allow-ips` must start each connection with a PROXY header (HAProxy `send-proxy` or ' +
+      '`send-proxy-v2`), before TLS when TLS is on: REMOTE_ADDR and REMOTE_PORT are the client\'s, and a v2 SSL TLV ' +
+      'makes the scheme https. A missing, malformed or slow header (5 s, or the header timeout if shorter) closes the ' +
+      'connection. v2 LOCAL (health checks) and v1 UNKNOWN are served as direct connections. Other peers are served ' +
+      'as direct clients, but one that sends a PROXY header is disconnected.',
+  },
+  {
+    key: 'proxyAllowIps', type: 'string', flag: 'proxy-allow-ips', env: 'YIMMO_WSGI_PROXY_ALLOW_IPS',
+    yaml: 'wsgi.proxy_allow_ips', meta: 'LIST', default: '127.0.0.1,::1', check: 'address-list',
+    doc: 'Peers allowed to send a PROXY protocol header',
+    details: 'Same syntax as `--forwarded-allow-ips`.',
   },
   {
     key: 'maxRequestLine', type: 'int', flag: 'max-request-line', env: 'YIMMO_WSGI_MAX_REQUEST_LINE',
@@ -234,6 +342,36 @@ export const SETTINGS = [
     details: 'The kernel may cap it (net.core.somaxconn on Linux).',
   },
   {
+    key: 'logFormat', type: 'string', flag: 'log-format', env: 'YIMMO_WSGI_LOG_FORMAT', yaml: 'wsgi.log_format',
+    meta: 'FORMAT', default: 'text', check: 'log-format',
+    doc: 'Format of the error and access logs: text or json',
+    details: 'text: `2026-11-24T05:54:50.123Z [pid] LEVEL message`, a traceback on its own lines after it. ' +
+      'json: one JSON object per line (time, level, pid, message; access records add the request\'s fields), ' +
+      'a traceback inside its record. See docs/logging.md.',
+  },
+  {
+    key: 'errorLog', type: 'path', flag: 'error-log', env: 'YIMMO_WSGI_ERROR_LOG', yaml: 'wsgi.error_log', meta: 'FILE',
+    default: null, defaultText: 'stderr', example: '/var/log/yimmo/error.log', check: 'error-log',
+    doc: 'File the server log goes to (- for stderr)',
+    details: 'Opened for appending by every process; includes the Python host\'s messages and the lines the ' +
+      'application writes to stderr. SIGUSR1 reopens it (logrotate).',
+  },
+  {
+    key: 'accessLog', type: 'path', flag: 'access-log', env: 'YIMMO_WSGI_ACCESS_LOG', yaml: 'wsgi.access_log',
+    meta: 'FILE', default: null, defaultText: 'none', example: '/var/log/yimmo/access.log', check: 'access-log',
+    doc: 'File for one line per request (- for stdout), whatever the log level',
+    details: 'Without it, the access lines go to the error log at INFO (so only with --log-level INFO or more). ' +
+      'Every exchange is logged, including 408, 502, 504 and aborted ones, with the body bytes actually sent. ' +
+      'SIGUSR1 reopens it (logrotate).',
+  },
+  {
+    key: 'accessLogFormat', type: 'string', flag: 'access-log-format', env: 'YIMMO_WSGI_ACCESS_LOG_FORMAT',
+    yaml: 'wsgi.access_log_format', meta: 'FORMAT', default: DEFAULT_ACCESS_FORMAT, check: 'access-log-format',
+    doc: 'Access log line, with gunicorn\'s atoms',
+    details: `Atoms: ${ACCESS_ATOMS.map(([atom, what]) => `\`%(${atom})s\` ${what}`).join('; ')}; \`%%\` a percent sign. ` +
+      'An unknown atom stops the server at start-up. In json format the line is the record\'s `message`.',
+  },
+  {
     key: 'useKqueue', type: 'bool', env: 'YIMMO_WSGI_USE_KQUEUE', yaml: 'wsgi.use_kqueue', meta: '0|1',
     default: false,
     doc: 'Accepted for compatibility; has no effect',
@@ -252,7 +390,15 @@ export const ALL_SETTINGS: readonly AnySetting[] = SETTINGS;
 export const ACTIONS = [
   { action: 'help', flag: 'help', short: 'h', doc: 'Display usage info (this)' },
   { action: 'version', flag: 'version', doc: 'Print the version and exit' },
+  {
+    action: 'check-config', flag: 'check-config',
+    doc: 'Validate the configuration, print each setting with its value and origin, exit 0 (valid) or 2',
+  },
+  { action: 'print-config', flag: 'print-config', doc: 'Print the effective configuration as a YAML config file and exit' },
 ] as const;
+
+/** Actions that win over everything else on the command line, even bad arguments. */
+export const EARLY_ACTIONS: readonly string[] = ['help', 'version'];
 
 export function settingByKey(key: SettingKey): AnySetting {
   const found = ALL_SETTINGS.find((s) => s.key === key);
@@ -312,4 +458,18 @@ const CHECK_TEXT: { readonly [C in Check]: string } = {
   executable: 'an executable file, or a command name found on PATH',
   'tls-file': 'a readable PEM file',
   'config-file': 'a readable YAML file',
+  'log-format': 'text or json',
+  'error-log': 'a file path (created if missing, appended to), or - for stderr',
+  'access-log': 'a file path (created if missing, appended to), or - for stdout',
+  'access-log-format': 'a format made of text and gunicorn\'s access-log atoms, e.g. %(h)s "%(r)s" %(s)s',
+  'address-list': 'a comma list of IP addresses and CIDR blocks (10.0.0.0/8, fd00::/8), or *',
+  directory: 'an existing directory',
+  'path-list': 'a comma list of directories',
+  'env-list': 'KEY=VALUE, KEY a letter or _ then letters, digits or _ (repeat the flag for more; one per line in ' +
+    'the variable; a mapping or a list of KEY=VALUE in YAML)',
+  user: 'a user name or a numeric uid known to the system',
+  group: 'a group name or a numeric gid known to the system',
+  umask: 'an octal mask from 000 to 777, e.g. 022',
+  'pid-file': 'a file path in an existing directory',
+  'root-path': 'a path starting with / and not ending with / (letters, digits and -._~!$&\'()*+,;=:@/)',
 };

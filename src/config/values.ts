@@ -4,7 +4,10 @@
 // Seconds become milliseconds here; sizes become bytes.
 
 import { isIP } from 'node:net';
+import { compileAccessFormat } from '../log/access-log';
 import { parseLogLevel } from '../log/logger';
+import { LOG_FORMATS } from '../log/record';
+import { AddressSet } from '../net/address-set';
 import { kindOf } from './config-error';
 import { rangeText, type AnySetting } from './schema';
 
@@ -17,6 +20,30 @@ const SIZE_TEXT = /^(\d+)([KMGT](i?B)?|B)?$/i;
 const SIZE_UNITS: Readonly<Record<string, number>> = { K: 2 ** 10, M: 2 ** 20, G: 2 ** 30, T: 2 ** 40 };
 const MODULE_NAME = /^[\p{ID_Start}_][\p{ID_Continue}]*(\.[\p{ID_Start}_][\p{ID_Continue}]*)*$/u;
 const HOST_NAME = /^(?=.{1,253}$)[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?(\.[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*\.?$/;
+
+/** RFC 3986 path characters without '%', so SCRIPT_NAME is the same encoded and decoded. */
+const ROOT_PATH = /^(\/[A-Za-z0-9\-._~!$&'()*+,;=:@]+)+$/;
+
+/** KEY=VALUE for --env: a POSIX-portable name, any value without a newline. */
+const ENV_ENTRY = /^[A-Za-z_][A-Za-z0-9_]*=[^\n]*$/;
+
+/** `env:` in YAML: a mapping of names to scalars, or a list of KEY=VALUE strings. */
+function envFromYaml(s: AnySetting & { readonly type: 'string' | 'path' }, value: unknown): Parsed {
+  let lines: string[];
+  if (Array.isArray(value)) {
+    if (!value.every((v) => typeof v === 'string')) return fail(s, value);
+    lines = value as string[];
+  } else if (typeof value === 'object' && value !== null) {
+    const entries = Object.entries(value as Record<string, unknown>);
+    if (!entries.every(([, v]) => typeof v === 'string' || typeof v === 'number' || typeof v === 'boolean')) return fail(s, value);
+    lines = entries.map(([k, v]) => `${k}=${String(v)}`);
+  } else if (typeof value === 'string') {
+    lines = [value];
+  } else {
+    return fail(s, value);
+  }
+  return checkText(s, lines.join('\n'));
+}
 
 function fail(s: AnySetting, actual?: unknown): Parsed {
   const suffix = actual === undefined ? '' : `, not ${kindOf(actual)}`;
@@ -74,6 +101,11 @@ export function parseYaml(s: AnySetting, value: unknown): Parsed {
     }
     case 'string':
     case 'path':
+      if (s.check === 'env-list') return envFromYaml(s, value);
+      // An address list may be a YAML sequence too.
+      if (s.check === 'address-list' && Array.isArray(value) && value.every((v) => typeof v === 'string')) {
+        return checkText(s, value.join(','));
+      }
       return typeof value === 'string' ? checkText(s, value) : fail(s, value);
   }
 }
@@ -110,9 +142,39 @@ function checkText(s: AnySetting & { readonly type: 'string' | 'path' }, text: s
       return MODULE_NAME.test(text) ? ok(text) : fail(s);
     case 'expression':
       return text.trim() === '' ? fail(s) : ok(text);
+    case 'log-format': {
+      const lower = text.trim().toLowerCase();
+      return (LOG_FORMATS as readonly string[]).includes(lower) ? ok(lower) : fail(s);
+    }
+    case 'access-log-format': {
+      const compiled = compileAccessFormat(text);
+      return compiled.ok ? ok(text) : { ok: false, reason: compiled.reason };
+    }
+    case 'address-list': {
+      const parsed = AddressSet.parse(text);
+      if ('error' in parsed) return { ok: false, reason: parsed.error };
+      return ok(text.trim()); // '' trusts no peer
+    }
+    case 'root-path':
+      return ROOT_PATH.test(text) ? ok(text) : fail(s);
+    case 'env-list': {
+      const lines = text.split('\n').filter((l) => l !== '');
+      return lines.length > 0 && lines.every((l) => ENV_ENTRY.test(l)) ? ok(lines.join('\n')) : fail(s);
+    }
+    case 'umask':
+      return /^(0o?)?[0-7]{1,3}$/i.test(text) ? ok(text) : fail(s);
+    case 'user':
+    case 'group':
+      return /^[A-Za-z0-9_][A-Za-z0-9_.-]*\$?$/.test(text) ? ok(text) : fail(s);
+    case 'path-list':
+      return text.split(',').every((p) => p.trim() !== '') ? ok(text) : fail(s);
+    case 'directory':
+    case 'pid-file':
     case 'executable':
     case 'tls-file':
     case 'config-file':
+    case 'error-log':
+    case 'access-log':
       // Existence and permissions are checked by load.ts on the chosen value only.
       return text === '' ? fail(s) : ok(text);
   }

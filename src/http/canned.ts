@@ -21,6 +21,11 @@ export function reasonPhrase(status: number): string {
   return REASONS[status] ?? 'Error';
 }
 
+/** The length of the body `cannedResponse(status, ...)` sends (for the access log). */
+export function cannedBodyLength(status: number): number {
+  return `${status} ${reasonPhrase(status)}\n`.length;
+}
+
 /** A complete response with a short text body; `close` adds `Connection: close`. */
 export function cannedResponse(status: number, close: boolean, serverName: string): Buffer {
   const reason = reasonPhrase(status);

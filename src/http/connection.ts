@@ -1,21 +1,25 @@
 // One client connection: feeds the parser, runs one exchange at a time
 // (pipelined requests wait in the parser's buffer, RFC 9112 9.3.2), keeps the
-// connection alive or closes it, and enforces the deadlines that the worker's
-// sweep checks. Knows nothing of Python: the exchange is behind an interface.
+// connection alive or closes it, and keeps one deadline: the bound of whom it
+// waits on now (the policy is in deadlines.ts; the worker's sweep checks it).
+// Knows nothing of Python: the exchange is behind an interface.
 import type { Socket } from 'node:net';
 import { RequestParser } from './parser';
 import type { ParseError, ParserLimits, RequestHead } from './request-head';
 import { ResponseWriter } from './response-writer';
-import { CONTINUE_100, cannedResponse } from './canned';
+import { CONTINUE_100, cannedBodyLength, cannedResponse } from './canned';
+import { BODY_PROGRESS, boundOf, currentWait, rearms, type DeadlineSettings, type Progress, type Wait } from './deadlines';
 
 /** What the connection tells the exchange running on it. */
 export interface Exchange {
+  /** The host writes the response body to the socket itself (a direct write): it owns that wait's bound. */
+  readonly hostWriting: boolean;
   /** Request body bytes. Returns false to stop the flow until `Connection.resumeBody()`. */
   onBody(data: Buffer): boolean;
   onBodyEnd(): void;
   /** The body will never complete (malformed, too large, too slow, client gone). */
   onBodyError(reason: string): void;
-  /** The client is gone or the connection was torn down: stop the application. */
+  /** The client is gone or the connection was torn down: stop the application (CANCEL). */
   onClientGone(): void;
   /** The socket drained after a write that filled its buffer. */
   onDrain(): void;
@@ -23,13 +27,8 @@ export interface Exchange {
   onTimeout(): void;
 }
 
-export interface ConnectionOptions {
+export interface ConnectionOptions extends Omit<DeadlineSettings, 'lingerMs'> {
   readonly limits: ParserLimits;
-  readonly idleTimeoutMs: number;
-  readonly headerTimeoutMs: number;
-  readonly bodyTimeoutMs: number;
-  /** 0 disables the request timeout. */
-  readonly requestTimeoutMs: number;
   readonly serverName: string;
 }
 
@@ -40,19 +39,54 @@ export interface ConnectionOptions {
  */
 export type ExchangeFactory = (connection: Connection, head: RequestHead) => Exchange | undefined;
 
+/**
+ * How an exchange ended.
+ * - `complete`: the response went out whole (whatever its status, including
+ *   the canned 500 of an app that failed before its first byte).
+ * - `aborted`: the response was cut after it began (app error mid-body, a
+ *   short body, a failed direct write); the connection was dropped.
+ * - `client-gone`: the client closed or reset the connection first.
+ * - `host-gone`: the Python host died (502, or a cut response).
+ * - `app-timeout`: the request timeout passed (504, or a cut response).
+ * - `host-timeout`: no host came up in time (503).
+ * - `head-timeout`, `body-timeout`: the client was too slow to send (408).
+ * - `send-timeout`: the client took no response bytes for the send timeout.
+ * - `rejected`: the request broke HTTP (4xx/5xx canned, see `rejected`).
+ */
+export type ExchangeEnd =
+  | 'complete' | 'aborted' | 'client-gone' | 'host-gone' | 'app-timeout' | 'host-timeout'
+  | 'head-timeout' | 'body-timeout' | 'send-timeout' | 'rejected';
+
+/**
+ * One event per exchange, whatever ended it (for the access log). An
+ * exchange begins with the first byte of a request head.
+ */
+export interface ExchangeRecord {
+  /** The request head; undefined when none was complete (head timeout, parse error). */
+  readonly head: RequestHead | undefined;
+  /** The status sent to the client; 0 when no status line left. */
+  readonly status: number;
+  /**
+   * Response body bytes that left Node: those written minus those still
+   * queued when the connection was dropped. The body of a direct write
+   * counts once the host reports it complete (an aborted one counts 0).
+   */
+  readonly bodyBytes: number;
+  /** From the request's start (head parsed, or first head byte) to the end. */
+  readonly durationMs: number;
+  readonly end: ExchangeEnd;
+}
+
 export interface ConnectionEvents {
-  /** An exchange ended (for the access log). */
-  exchangeDone(connection: Connection, head: RequestHead, writer: ResponseWriter, durationMs: number): void;
-  /** A request was refused before it had a head. */
+  /** An exchange ended: exactly once per request started on the connection. */
+  exchangeDone(connection: Connection, record: ExchangeRecord): void;
+  /** A request was refused before it had a head (also ends as an exchange: `rejected`). */
   rejected(connection: Connection, error: ParseError): void;
   /** The connection is closed. */
   closed(connection: Connection): void;
 }
 
-type DeadlineKind = 'idle' | 'head' | 'body' | 'app' | 'linger' | 'none';
-
 const HIGH_WATER = 64 * 1024; // parser bytes held before we stop reading the socket
-const BODY_PROGRESS = 64 * 1024; // each this many body bytes earns a fresh body deadline
 const DISCARD_LIMIT = 256 * 1024; // unread body we drain to keep a connection; beyond it we close
 const LINGER_MS = 2000; // how long a closing connection keeps reading (and dropping) what the client still sends
 
@@ -61,23 +95,34 @@ export class Connection {
   /** The response of the exchange in progress (or the last one). */
   writer: ResponseWriter | undefined;
   head: RequestHead | undefined;
+  /** Whom we wait on now, and until when (ms since the epoch; only if the wait has a bound). */
+  wait: Wait = 'idle';
   deadline = 0;
-  deadlineKind: DeadlineKind = 'idle';
   /** Set by a draining worker: close after the response in progress. */
   closeAfterResponse = false;
   private exchange: Exchange | undefined;
   private bodyFlowing = false;
   private bodyDone = true;
-  private bodySinceDeadline = 0;
+  private bodySinceProgress = 0;
+  /** Body bytes of the request in progress handed to its exchange. */
+  private bodyDelivered = 0;
   private continueSent = false;
   private discarded = 0;
+  /** When the request in progress began (0: none is; its exchangeDone is owed). */
   private startedAt = 0;
   private paused = false;
+  /** Bytes queued toward the client at the last look (progress of the 'send' wait). */
+  private lastQueued = 0;
   /** We sent our FIN and only wait for the client's, dropping what it sends. */
   private closing = false;
+  /** The client sent its FIN: requests it pipelined before are still answered, then we close. */
+  private clientEnded = false;
   /** A parsed request waits for a Python host (one is being started). */
   waitingForHost = false;
   destroyed = false;
+  /** The client's address, read once (a closed socket no longer knows it). */
+  readonly remoteAddress: string;
+  private readonly settings: DeadlineSettings;
 
   constructor(
     readonly socket: Socket,
@@ -86,8 +131,10 @@ export class Connection {
     private readonly events: ConnectionEvents,
   ) {
     this.parser = new RequestParser(options.limits);
+    this.settings = { ...options, lingerMs: LINGER_MS };
+    this.remoteAddress = socket.remoteAddress ?? '-';
     socket.setNoDelay(true);
-    this.setDeadline('idle', options.idleTimeoutMs);
+    this.arm('idle', Date.now());
     socket.on('data', this.onData);
     socket.on('drain', this.onSocketDrain);
     socket.on('end', this.onSocketEnd);
@@ -100,49 +147,103 @@ export class Connection {
     return this.exchange === undefined && !this.waitingForHost && this.parser.state === 'idle';
   }
 
+  // ---- deadlines -------------------------------------------------------------
+
+  /** Bytes Node still holds for the client (its stream buffer, or libuv's queue). */
+  private queued(): number {
+    const handle = (this.socket as unknown as { _handle?: { writeQueueSize?: number } | null })._handle;
+    return this.socket.writableLength + (handle?.writeQueueSize ?? 0);
+  }
+
+  /**
+   * Names whom we wait on now; a new wait gets a fresh deadline, the same
+   * one keeps its own (progress re-arms it, see `progress`). Called after
+   * every change of state and by each sweep.
+   */
+  private rearm(now = Date.now()): void {
+    const queued = this.queued();
+    const wait = currentWait({
+      gone: this.destroyed,
+      closing: this.closing,
+      waitingForHost: this.waitingForHost,
+      exchange: this.exchange !== undefined,
+      unsent: queued > 0,
+      hostWriting: this.exchange?.hostWriting ?? false,
+      wantBody: this.bodyFlowing && !this.bodyDone,
+      discarding: this.exchange === undefined && !this.bodyDone,
+      partialHead: this.exchange === undefined && this.parser.state === 'head',
+    });
+    if (wait === 'send' && this.wait === 'send' && queued < this.lastQueued) this.arm('send', now); // the client took bytes
+    this.lastQueued = queued;
+    if (wait !== this.wait) this.arm(wait, now);
+  }
+
+  private arm(wait: Wait, now: number): void {
+    this.wait = wait;
+    const bound = boundOf(wait, this.settings);
+    this.deadline = bound > 0 ? now + bound : Infinity;
+  }
+
+  /** Progress by whoever we wait on: re-arms the wait it belongs to. */
+  private progress(kind: Progress): void {
+    if (rearms(this.wait, kind)) this.arm(this.wait, Date.now());
+  }
+
+  /** Called by the worker's sweep: re-reads the state, then enforces the deadline. */
+  check(now: number): void {
+    this.rearm(now);
+    if (now > this.deadline) this.timeout();
+  }
+
+  // ---- socket events ---------------------------------------------------------
+
   private readonly onData = (chunk: Buffer): void => {
     if (this.closing) return;
-    const wasIdle = this.exchange === undefined && this.parser.state === 'idle';
+    const between = this.startedAt === 0 && this.exchange === undefined;
     this.parser.push(chunk);
-    if (wasIdle && this.parser.state !== 'idle') this.setDeadline('head', this.options.headerTimeoutMs);
+    // A request begins with its first head byte (for its duration and its exchangeDone).
+    if (between && this.parser.state === 'head') this.startedAt = Date.now();
     this.pump();
   };
 
   private readonly onSocketDrain = (): void => {
-    this.appProgress(); // the client is reading: the exchange is moving
+    this.progress('send'); // the client is reading
     this.exchange?.onDrain();
+    this.rearm();
   };
 
-  // A client that half-closes after its request still gets the response
-  // (RFC 9112 9.6); we close once nothing is in progress.
+  // A client that half-closes after its requests still gets the responses
+  // (RFC 9112 9.6), pipelined ones included; we close once none is left.
   private readonly onSocketEnd = (): void => {
-    if (this.closing) return void this.socket.destroy();
-    const exchange = this.exchange;
-    if (exchange === undefined) return this.close();
-    this.closeAfterResponse = true;
-    if (!this.bodyDone) {
-      // No more bytes can come: the application must not wait for them.
-      this.bodyDone = true;
-      exchange.onBodyError('client closed its side before the body was complete');
+    if (this.closing) {
+      // Both FINs are out; Node destroys the socket itself once what we queued is flushed.
+      if (this.queued() === 0) this.socket.destroy();
+      return;
     }
+    this.clientEnded = true;
+    this.pump();
   };
 
   private readonly onSocketClose = (): void => {
     if (this.destroyed) return;
     this.destroyed = true;
-    this.deadlineKind = 'none';
+    this.wait = 'none';
     const exchange = this.exchange;
     this.exchange = undefined;
+    this.waitingForHost = false;
     if (exchange !== undefined) {
       if (!this.bodyDone) exchange.onBodyError('client disconnected');
       exchange.onClientGone();
     }
     this.socket.destroy();
+    this.done('client-gone');
     this.events.closed(this);
   };
 
+  // ---- requests --------------------------------------------------------------
+
   private pump(): void {
-    while (!this.destroyed && !this.waitingForHost) {
+    while (!this.destroyed && !this.closing && !this.waitingForHost) {
       const exchange = this.exchange;
       if (exchange !== undefined && (this.bodyDone || !this.bodyFlowing)) break;
       const event = this.parser.next();
@@ -156,31 +257,49 @@ export class Connection {
             if ((this.discarded += event.data.length) > DISCARD_LIMIT) return this.close();
             break;
           }
-          this.bodySinceDeadline += event.data.length;
-          if (this.bodySinceDeadline >= BODY_PROGRESS) {
-            this.bodySinceDeadline = 0;
-            this.setDeadline('body', this.options.bodyTimeoutMs);
+          this.bodyDelivered += event.data.length;
+          this.bodySinceProgress += event.data.length;
+          if (this.bodySinceProgress >= BODY_PROGRESS) {
+            this.bodySinceProgress = 0;
+            this.progress('body');
           }
           if (!exchange.onBody(event.data)) this.bodyFlowing = false;
           break;
         case 'end':
-          if (exchange === undefined) {
-            this.setDeadline('idle', this.options.idleTimeoutMs);
-            break;
-          }
           this.bodyDone = true;
-          exchange.onBodyEnd();
-          this.waitForApp();
+          if (exchange !== undefined) exchange.onBodyEnd();
           break;
         case 'error':
           return this.protocolError(event.error);
       }
     }
+    if (this.clientEnded && !this.destroyed && !this.closing) this.afterClientEnd();
     this.updateReading();
+    this.rearm();
+  }
+
+  /** The client's FIN came: nothing it did not send yet can arrive. */
+  private afterClientEnd(): void {
+    const exchange = this.exchange;
+    if (exchange !== undefined) {
+      // A body we still want but do not hold will never complete; one
+      // waiting in our buffer (the window is closed) still will.
+      if (!this.bodyDone && this.bodyFlowing) {
+        this.bodyDone = true;
+        exchange.onBodyError('client closed its side before the body was complete');
+      }
+      return;
+    }
+    if (!this.waitingForHost) this.close(); // no complete request is left
   }
 
   private updateReading(): void {
-    const full = this.parser.buffered > HIGH_WATER;
+    // A head we have not seen the end of is read on: the parser's own limits
+    // (--max-header-size, --max-request-line) bound that buffer, and pausing
+    // would leave a legal head longer than HIGH_WATER waiting for the header
+    // timeout. What we hold back is the pipelined next request.
+    const readingHead = this.exchange === undefined && !this.waitingForHost && this.parser.state === 'head';
+    const full = this.parser.buffered > HIGH_WATER && !readingHead;
     if (full && !this.paused) this.socket.pause();
     else if (!full && this.paused) this.socket.resume();
     this.paused = full;
@@ -188,23 +307,38 @@ export class Connection {
 
   private begin(head: RequestHead): void {
     this.head = head;
-    this.startedAt = Date.now();
-    this.writer = new ResponseWriter(this.socket, head, this.options.serverName);
+    if (this.startedAt === 0) this.startedAt = Date.now(); // a pipelined request, parsed from our buffer
+    this.writer = new ResponseWriter(this.socket, head, this.options.serverName, this.mustClose);
     this.continueSent = false;
     this.bodyDone = head.bodyKind === 'none';
     this.bodyFlowing = false;
-    this.bodySinceDeadline = 0;
-    this.waitForApp();
+    this.bodySinceProgress = 0;
+    this.bodyDelivered = 0;
     this.startWaiting();
   }
+
+  /**
+   * Decided when a response head is written, so the head can say it
+   * (RFC 9110 10.1.1, RFC 9112 9.6): a draining worker closes; so does a
+   * response that leaves before the application read the whole body when
+   * the client was to confirm it (it may or may not send it), or when what
+   * is left is more than we drop to keep a connection (or of unknown size).
+   */
+  private readonly mustClose = (): boolean => {
+    if (this.closeAfterResponse) return true;
+    const head = this.head;
+    if (this.bodyDone || head === undefined) return false;
+    if (head.expectContinue && !this.continueSent) return true;
+    return head.bodyKind === 'chunked' || head.contentLength - this.bodyDelivered > DISCARD_LIMIT;
+  };
 
   /** Starts the exchange for the parsed head, or keeps waiting for a host. */
   startWaiting(): void {
     const head = this.head;
-    if (this.destroyed || head === undefined) return;
+    if (this.destroyed || this.closing || head === undefined || this.startedAt === 0) return;
     const exchange = this.startExchange(this, head);
     this.waitingForHost = exchange === undefined;
-    if (exchange === undefined) return;
+    if (exchange === undefined) return this.rearm();
     this.exchange = exchange;
     // A client that expects 100 Continue sends nothing until the application
     // reads; the exchange then calls sendContinue() and resumeBody().
@@ -212,16 +346,10 @@ export class Connection {
     else this.pump();
   }
 
-  /** (Re)starts the 'app' deadline: the request timeout. */
-  waitForApp(): void {
-    this.setDeadline('app', this.options.requestTimeoutMs);
-  }
-
   /** The exchange is ready for (more) request body bytes. */
   resumeBody(): void {
     if (this.bodyFlowing || this.bodyDone || this.exchange === undefined) return;
     this.bodyFlowing = true;
-    if (this.deadlineKind !== 'body') this.setDeadline('body', this.options.bodyTimeoutMs);
     this.pump();
   }
 
@@ -233,100 +361,129 @@ export class Connection {
     this.socket.write(CONTINUE_100);
   }
 
-  /** Progress from the application: push the 'app' deadline back. */
+  /** Progress from the application (a piece of the response): re-arms the 'app' wait. */
   appProgress(): void {
-    if (this.deadlineKind === 'app') this.setDeadline('app', this.options.requestTimeoutMs);
+    this.progress('app');
+    this.rearm();
+  }
+
+  /** The exchange changed what we wait on (a direct write began or ended, a write filled the socket). */
+  stateChanged(): void {
+    this.rearm();
   }
 
   /**
    * The exchange is over. `clean` false means the response could not be
    * completed: the connection is closed so the client sees the truncation.
    */
-  finish(clean: boolean): void {
+  finish(clean: boolean, end: ExchangeEnd = clean ? 'complete' : 'aborted'): void {
     const writer = this.writer;
     const head = this.head;
     if (this.exchange === undefined || writer === undefined || head === undefined) return;
     this.exchange = undefined;
-    this.events.exchangeDone(this, head, writer, Date.now() - this.startedAt);
-    if (!clean) return this.abort();
+    if (!clean) return this.abort(end);
+    this.done(end);
+    this.discarded = 0;
     if (!writer.keepAlive || this.closeAfterResponse) return this.close();
-    if (!this.bodyDone) {
-      // An unread body (RFC 9112 6.3, RFC 9110 10.1.1): a client still waiting
-      // for 100 Continue may or may not send it, so only closing is safe.
-      if (head.expectContinue && !this.continueSent) return this.close();
-      this.discarded = 0;
-      this.setDeadline('body', this.options.bodyTimeoutMs);
-    } else {
-      this.setDeadline('idle', this.options.idleTimeoutMs);
+    if (!this.bodyDone && head.expectContinue && !this.continueSent) {
+      // An unread body the client was to confirm (RFC 9110 10.1.1): it may
+      // or may not send it, so only closing is safe (the head said so).
+      return this.close();
     }
-    if (this.parser.state === 'head') this.setDeadline('head', this.options.headerTimeoutMs);
+    // An unread body is read and dropped (up to DISCARD_LIMIT), then the
+    // next request is served.
     this.pump();
   }
 
   /**
-   * Answers with a canned status when nothing of the response was sent yet,
-   * else tears the connection down. Ends the exchange in progress, if any.
+   * The exchange in progress gives up: answers with a canned status when
+   * nothing of the response was sent yet, else tears the connection down.
    */
-  fail(status: number, close = true): void {
-    // Only the exchange in progress has a response that may have begun;
-    // `writer` may still hold the previous, finished one.
-    const writer = this.exchange !== undefined ? this.writer : undefined;
-    if (writer !== undefined && writer.started) return this.abort();
-    this.socket.write(cannedResponse(status, close, this.options.serverName));
-    if (writer !== undefined) {
-      writer.status = status;
-      if (close) writer.keepAlive = false;
+  fail(status: number, close = true, end: ExchangeEnd = 'complete'): void {
+    const writer = this.writer;
+    if (this.exchange === undefined || writer === undefined) return;
+    if (writer.started) {
+      this.exchange = undefined; // it stopped itself
+      return this.abort(end);
     }
-    if (this.exchange !== undefined) this.finish(true);
-    else if (close) this.close();
+    const closing = close || this.mustClose();
+    this.socket.write(cannedResponse(status, closing, this.options.serverName));
+    writer.canned(status, cannedBodyLength(status), closing);
+    this.finish(true, end);
+  }
+
+  /** Answers the request in progress (whose exchange, if any, is stopped) with a canned status, and closes. */
+  private answer(status: number, end: ExchangeEnd): void {
+    const writer = this.head !== undefined ? this.writer : undefined;
+    if (writer !== undefined && writer.started) return this.abort(end);
+    this.socket.write(cannedResponse(status, true, this.options.serverName));
+    if (writer !== undefined) writer.canned(status, cannedBodyLength(status), true);
+    else this.cannedStatus = status;
+    this.done(end);
+    this.close();
+  }
+
+  /** The status of a canned answer to a request that has no head (so no writer). */
+  private cannedStatus = 0;
+
+  /** Stops the exchange in progress because of the client (a broken or too slow body). */
+  private stopExchange(reason: string): void {
+    const exchange = this.exchange;
+    if (exchange === undefined) return;
+    this.exchange = undefined;
+    this.bodyDone = true;
+    exchange.onBodyError(reason);
+    exchange.onClientGone();
   }
 
   private protocolError(error: ParseError): void {
-    const exchange = this.exchange;
-    if (exchange !== undefined) {
-      this.bodyDone = true;
-      exchange.onBodyError(error.detail);
-      exchange.onClientGone();
-    } else {
-      this.events.rejected(this, error);
-    }
-    this.deadlineKind = 'none';
-    this.fail(error.status, true);
+    if (this.exchange !== undefined) this.stopExchange(error.detail);
+    else this.events.rejected(this, error);
+    this.answer(error.status, 'rejected');
   }
 
-  timeout(): void {
-    const kind = this.deadlineKind;
-    this.deadlineKind = 'none';
-    switch (kind) {
+  private timeout(): void {
+    switch (this.wait) {
       case 'idle':
         return this.close();
       case 'head':
-        this.socket.write(cannedResponse(408, true, this.options.serverName));
-        return this.close();
-      case 'body': {
-        const exchange = this.exchange;
-        if (exchange === undefined) return this.close();
-        this.bodyDone = true;
-        exchange.onBodyError('request body timed out');
-        exchange.onClientGone();
-        return this.fail(408, true);
-      }
+        return this.answer(408, 'head-timeout');
+      case 'body':
+        if (this.exchange === undefined) return this.close(); // the unread body of an answered request
+        this.stopExchange('request body timed out');
+        return this.answer(408, 'body-timeout');
       case 'app':
-        if (this.waitingForHost) {
-          this.waitingForHost = false;
-          return this.fail(503, true); // no host came back in time
-        }
-        return this.exchange === undefined ? this.close() : this.exchange.onTimeout();
+        if (this.exchange !== undefined) return this.exchange.onTimeout();
+        return this.close();
+      case 'host':
+        this.waitingForHost = false; // no host came back in time
+        return this.answer(503, 'host-timeout');
+      case 'send':
+        // The client takes nothing: drop it; the exchange, if any, hears
+        // onClientGone and tells the application to stop (CANCEL).
+        return this.abort('send-timeout');
       case 'linger':
         return void this.socket.destroy();
+      case 'direct':
       case 'none':
         return;
     }
   }
 
-  private setDeadline(kind: DeadlineKind, ms: number): void {
-    this.deadlineKind = ms > 0 ? kind : 'none';
-    this.deadline = Date.now() + ms;
+  /** Reports the end of the request in progress, once. */
+  private done(end: ExchangeEnd): void {
+    const startedAt = this.startedAt;
+    if (startedAt === 0) return;
+    this.startedAt = 0;
+    const head = this.head;
+    this.head = undefined;
+    const writer = head !== undefined ? this.writer : undefined;
+    const status = writer !== undefined ? writer.status : this.cannedStatus;
+    this.cannedStatus = 0;
+    let bodyBytes = writer !== undefined ? writer.bodyBytes : status !== 0 ? cannedBodyLength(status) : 0;
+    // Dropped: what is still queued never left.
+    if (writer !== undefined && end !== 'complete' && end !== 'rejected') bodyBytes = Math.max(0, bodyBytes - this.socket.writableLength);
+    this.events.exchangeDone(this, { head, status, bodyBytes, durationMs: Date.now() - startedAt, end });
   }
 
   /** Ends the connection after what was written is flushed. */
@@ -339,11 +496,13 @@ export class Connection {
     this.closing = true;
     this.socket.end();
     this.socket.resume();
-    this.setDeadline('linger', LINGER_MS);
+    this.rearm();
   }
 
   /** Drops the connection at once: the client must see an incomplete response. */
-  abort(): void {
+  abort(end: ExchangeEnd = 'aborted'): void {
+    if (this.destroyed) return;
+    this.done(end);
     this.socket.resetAndDestroy?.();
     this.onSocketClose();
   }

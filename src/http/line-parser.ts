@@ -331,7 +331,11 @@ export abstract class LineParser {
   }
 }
 
-/** 0 or 1 for HTTP/1.0 and HTTP/1.1, -2 for another HTTP/DIGIT.DIGIT, -1 otherwise. */
+/**
+ * 0 for HTTP/1.0; 1 for HTTP/1.1 to HTTP/1.9 (RFC 9110 2.5: a higher minor
+ * version of a major version we implement is processed as the highest minor
+ * we implement); -2 for another HTTP/DIGIT.DIGIT (505); -1 otherwise (400).
+ */
 function versionMinor(buf: Buffer, a: number, b: number): 0 | 1 | -1 | -2 {
   if (
     b - a !== 8 ||
@@ -343,6 +347,6 @@ function versionMinor(buf: Buffer, a: number, b: number): 0 | 1 | -1 | -2 {
   const major = buf[a + 5]! - 0x30;
   const minor = buf[a + 7]! - 0x30;
   if (major < 0 || major > 9 || minor < 0 || minor > 9) return -1;
-  if (major !== 1 || minor > 1) return -2;
+  if (major !== 1) return -2;
   return minor === 0 ? 0 : 1;
 }

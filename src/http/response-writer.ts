@@ -25,17 +25,23 @@ export class ResponseWriter {
   status = 0;
   /** Body bytes the application produced that were sent (for the access log). */
   bodyBytes = 0;
+  /** The head as framed for the wire, '' before (for the access log's response-header atoms). */
+  sentHead = '';
   /** Whether the connection may carry another request after this response. */
   keepAlive: boolean;
   finished = false;
   private framing: Framing = 'none';
   private corked = false;
   private remaining = 0;
+  /** Body bytes of a direct write: counted as sent once it ends well. */
+  private directBytes = 0;
 
   constructor(
     private readonly socket: Socket,
     private readonly request: ResponseRequest,
     private readonly serverName: string,
+    /** Asked as the head is framed: whether the connection will close after this response (so the head says it). */
+    private readonly mustClose: () => boolean = () => false,
   ) {
     this.keepAlive = request.keepAlive;
   }
@@ -84,12 +90,23 @@ export class ResponseWriter {
         return 'a direct body must be framed by its Content-Length';
       }
       this.remaining = 0;
-      this.bodyBytes += length;
+      this.directBytes = length;
       return Buffer.from(headText, 'latin1');
     } catch (err) {
       if (err instanceof AppHeadError) return err.message;
       throw err;
     }
+  }
+
+  /**
+   * The direct write did not happen after all (DIRECT_REFUSED): writes the
+   * head `directHead` returned, and expects the `length` body bytes it
+   * framed through data() instead.
+   */
+  undoDirect(head: Buffer, length: number): void {
+    this.remaining = length;
+    this.directBytes = 0; // the body now crosses the bridge and is counted as it is written
+    this.socket.write(head);
   }
 
   /** Validates the application's head, chooses the framing, and returns the head on the wire. */
@@ -142,11 +159,21 @@ export class ResponseWriter {
 
     if (!hasDate) fields += `Date: ${httpDate()}\r\n`;
     if (!hasServer) fields += `Server: ${this.serverName}\r\n`;
+    if (this.keepAlive && this.mustClose()) this.keepAlive = false;
     if (!this.keepAlive) fields += 'Connection: close\r\n';
     else if (this.request.minorVersion === 0) fields += 'Connection: keep-alive\r\n';
 
     this.status = status;
-    return `HTTP/1.1 ${statusLine}\r\n${fields}\r\n`;
+    this.sentHead = `HTTP/1.1 ${statusLine}\r\n${fields}\r\n`;
+    return this.sentHead;
+  }
+
+  /** Records a canned response (src/http/canned.ts) that the connection wrote instead of the application's. */
+  canned(status: number, bodyLength: number, close: boolean): void {
+    this.status = status;
+    this.bodyBytes = bodyLength;
+    this.finished = true;
+    if (close) this.keepAlive = false;
   }
 
   /** Sends body bytes; returns false when the socket wants a 'drain' before more. */
@@ -174,6 +201,8 @@ export class ResponseWriter {
    */
   end(): boolean {
     this.finished = true;
+    this.bodyBytes += this.directBytes;
+    this.directBytes = 0;
     if (this.framing === 'chunked') this.socket.write(LAST_CHUNK);
     if (this.framing === 'length' && this.remaining > 0) {
       this.keepAlive = false;

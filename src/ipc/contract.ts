@@ -3,6 +3,7 @@
 // plain data that crosses the IPC channel as JSON), the messages on that
 // channel, and the process exit codes.
 import type { LogLevel } from '../log/logger';
+import type { LogFormat } from '../log/record';
 import type { ParserLimits } from '../http/request-head';
 
 export interface WorkerConfig {
@@ -15,13 +16,34 @@ export interface WorkerConfig {
   readonly processes: number;
   readonly threads: number;
   readonly logLevel: LogLevel;
+  readonly logging: {
+    readonly format: LogFormat;
+    /** Absolute path; null: stderr. */
+    readonly errorLog: string | null;
+    /** Absolute path, '-' (stdout), or null: access lines go to the error log at INFO. */
+    readonly accessLog: string | null;
+    readonly accessLogFormat: string;
+  };
   readonly limits: ParserLimits;
   readonly idleTimeoutMs: number;
   readonly headerTimeoutMs: number;
   readonly bodyTimeoutMs: number;
   readonly requestTimeoutMs: number;
+  readonly sendTimeoutMs: number;
+  readonly hostStartTimeoutMs: number;
   readonly gracefulTimeoutMs: number;
   readonly maxConnections: number;
+  /** Address list (src/net/address-set.ts) of peers whose X-Forwarded-* / Forwarded fields are believed. */
+  readonly forwardedAllowIps: string;
+  readonly remoteAddrFromForwarded: boolean;
+  /** '' for none. */
+  readonly rootPath: string;
+  readonly proxyProtocol: boolean;
+  readonly proxyAllowIps: string;
+  /** The interpreter reads PYTHONEXECUTABLE (>= 3.11), so a host can carry a process title (src/worker/titles.ts). */
+  readonly hostTitles: boolean;
+  /** --user / --group resolved to ids: a worker switches once its app has loaded (it never binds: the supervisor does), and starts its hosts with them. */
+  readonly privileges: { readonly uid: number | null; readonly gid: number | null; readonly groups: readonly number[] };
 }
 
 /**
@@ -82,4 +104,10 @@ export type FromWorker =
   | { readonly type: 'adopted' }
   /** A connection dealt by the supervisor has closed. */
   | { readonly type: 'closed' }
-  | { readonly type: 'fatal'; readonly code: string; readonly message: string };
+  | { readonly type: 'fatal'; readonly code: string; readonly message: string }
+  /**
+   * A replacement Python host could not start (it failed to load the app, or
+   * did not finish within the host start timeout); the worker retries with
+   * backoff. `attempt` counts the failures since the last host that started.
+   */
+  | { readonly type: 'host-failed'; readonly reason: string; readonly attempt: number };

@@ -1,6 +1,10 @@
-// Leveled, line-buffered logging to stderr: `2026-11-24T05:54:50.123Z [pid] LEVEL message`.
-// The Python host writes the same format (python/yimmo_host/log.py), so one
-// stream reads as one log. Imports nothing from the rest of the server.
+// Leveled logging to the error log: stderr by default, or a file
+// (--error-log), in text or JSON (--log-format; see record.ts). The Python
+// host's lines and its application's stderr reach this log through the
+// worker (host-stderr.ts), so one log reads as one stream. Imports nothing
+// from the rest of the server.
+import { openLogFile, reopenAll, type LogFile } from './log-file';
+import { formatRecord, type LogFormat, type LogRecord } from './record';
 
 export const LEVELS = ['FATAL', 'ERROR', 'WARNING', 'NOTICE', 'INFO', 'DEBUG', 'TRACE'] as const;
 export type LogLevel = (typeof LEVELS)[number];
@@ -12,6 +16,8 @@ export function parseLogLevel(text: string): LogLevel | undefined {
 }
 
 let threshold = LEVELS.indexOf('NOTICE');
+let format: LogFormat = 'text';
+let sink: LogFile | undefined; // undefined: stderr
 
 export function setLogLevel(level: LogLevel): void {
   threshold = LEVELS.indexOf(level);
@@ -21,9 +27,41 @@ export function enabled(level: LogLevel): boolean {
   return LEVELS.indexOf(level) <= threshold;
 }
 
+export interface LoggingOptions {
+  readonly format: LogFormat;
+  /** Absolute path of the error log; null: stderr. */
+  readonly errorLog: string | null;
+}
+
+/** Sets the format and opens the error log; throws the fs error when the file cannot be opened. */
+export function configureLogging(options: LoggingOptions): void {
+  format = options.format;
+  sink = options.errorLog === null ? undefined : openLogFile({ path: options.errorLog });
+}
+
+export function logFormat(): LogFormat {
+  return format;
+}
+
+/**
+ * Reopens every log file this process writes (error and access logs): what
+ * SIGUSR1 does, after logrotate renamed them. A file that cannot be reopened
+ * keeps its old descriptor, and the failure is logged.
+ */
+export function reopenLogFiles(): void {
+  for (const error of reopenAll()) write('ERROR', error);
+}
+
+/** Writes a finished record regardless of the level (a relayed line was filtered where it was made). */
+export function writeRecord(record: LogRecord): void {
+  const line = formatRecord(format, record);
+  if (sink === undefined) process.stderr.write(line);
+  else sink.write(line);
+}
+
 function write(level: LogLevel, message: string): void {
   if (LEVELS.indexOf(level) > threshold) return;
-  process.stderr.write(`${new Date().toISOString()} [${process.pid}] ${level} ${message}\n`);
+  writeRecord({ time: Date.now(), level, pid: process.pid, message });
 }
 
 export const log = {
@@ -35,12 +73,3 @@ export const log = {
   debug: (m: string): void => write('DEBUG', m),
   trace: (m: string): void => write('TRACE', m),
 };
-
-/**
- * SIGUSR1: reopen the log files (after logrotate moved them). Log files are
- * opened by the log-file settings; with none (logs on stderr only) there is
- * nothing to reopen. Called by the supervisor and, on its word, by each worker.
- */
-export function reopenLogFiles(): void {
-  // No log file is open: stderr is inherited and never reopened.
-}

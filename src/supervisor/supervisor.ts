@@ -8,6 +8,7 @@
 import type * as net from 'node:net';
 import * as path from 'node:path';
 import { log, reopenLogFiles, setLogLevel } from '../log/logger';
+import { WORKER_ERRORS } from '../errors';
 import { EXIT, type FromWorker, type ToWorker, type WorkerConfig, type SupervisorSignal } from '../ipc/contract';
 import { plan, type WorkerPhase, type WorkerView } from './plan';
 import { BindError, SharedUnavailable, openSharedListeners, type Bind, type SharedListener } from './listen-handle';
@@ -24,6 +25,8 @@ const MAX_PROCESSES = 256; // as the processes setting (src/config/schema.ts)
 export interface Banner {
   readonly version: string;
   readonly appSpec: string;
+  /** Called once, when the server first listens (just before the banner). */
+  readonly onListening?: () => void;
 }
 
 export interface SupervisorOptions {
@@ -185,6 +188,9 @@ export class Supervisor {
       case 'closed':
         child.open = Math.max(0, child.open - 1);
         return;
+      case 'host-failed':
+        log.error(`${WORKER_ERRORS.YW_HOST_START.code}: worker ${child.proc.pid}: python host start attempt ${message.attempt} failed: ${message.reason}`);
+        return;
       case 'fatal':
         child.lastFatal = `${message.code}: ${message.message}`;
         if (!this.announced && !this.stopping && !this.fatalLogged) {
@@ -201,7 +207,8 @@ export class Supervisor {
     if (this.exiting) return;
     if (child.unconfirmed.length > 0) this.dealer?.redeal(child.unconfirmed.splice(0));
     if (this.stopping || child.phase === 'retiring') return this.reconcile();
-    const cannotLoad = code === EXIT.appLoad || code === EXIT.python;
+    // EXIT.config: a worker that cannot take its configuration (e.g. switch to --user).
+    const cannotLoad = code === EXIT.appLoad || code === EXIT.python || code === EXIT.config;
     if (cannotLoad && !this.announced) {
       // At start-up, restarting cannot help a broken app: stop instead of looping.
       this.killAll();
@@ -326,6 +333,8 @@ export class Supervisor {
   }
 
   private printBanner(child: Child): void {
+    // First, so that whoever waits for the banner finds the pid file written.
+    this.options.banner.onListening?.();
     const c = this.config;
     const scheme = c.tls === null ? 'http' : 'https';
     const host = c.bindHost.includes(':') ? `[${c.bindHost}]` : c.bindHost;

@@ -2,6 +2,7 @@
 // and do what the supervisor says over IPC (src/ipc/contract.ts).
 import * as net from 'node:net';
 import { Worker } from './worker';
+import { workerTitle } from './titles';
 import { reopenLogFiles } from '../log/logger';
 import { SUPERVISOR_SIGNALS, type FromWorker, type ToWorker } from '../ipc/contract';
 
@@ -25,6 +26,7 @@ export function runWorkerProcess(): void {
     switch (message.type) {
       case 'config':
         if (worker !== undefined || stopped) return;
+        process.title = workerTitle(message.config);
         worker = new Worker(message.config, report);
         void worker.start();
         return;

@@ -1,13 +1,22 @@
 // Builds the REQUEST frame payload: the CGI-style part of the WSGI environ
 // (PEP 3333 "environ Variables", RFC 3875 4.1) as NUL-separated latin-1.
 import type { RequestHead } from '../http/request-head';
+import { resolveForwarded, type ForwardedPolicy } from '../http/forwarded';
 
 export interface ConnectionFacts {
+  /** The client: the socket's peer, or the source a PROXY protocol header named ('' for a Unix-socket peer). */
   readonly remoteAddress: string;
   readonly remotePort: number;
   readonly localAddress: string;
   readonly localPort: number;
+  /** wsgi.url_scheme unless a trusted proxy's fields say otherwise. */
   readonly scheme: 'http' | 'https';
+  /** TLS is terminated by this server (a direct write needs the plain TCP socket). */
+  readonly tls: boolean;
+  /** Set when the peer is trusted to send X-Forwarded-* / Forwarded fields. */
+  readonly forwarded: ForwardedPolicy | null;
+  /** `--root-path`: SCRIPT_NAME, stripped from the front of PATH_INFO; '' for none. */
+  readonly rootPath: string;
 }
 
 const cgiNames = new Map<string, string | null>();
@@ -49,19 +58,39 @@ export function requestPayload(head: RequestHead, facts: ConnectionFacts, direct
   // RFC 9112 3.2.2: an absolute-form target's authority replaces Host.
   if (head.host !== '' && fields.get('HTTP_HOST') !== head.host) fields.set('HTTP_HOST', head.host);
 
+  const conn = { address: facts.remoteAddress, port: facts.remotePort, scheme: facts.scheme };
+  const peer = facts.forwarded === null ? conn : resolveForwarded(h, conn, facts.forwarded);
+
+  let path = head.path;
+  if (facts.rootPath !== '') {
+    const root = facts.rootPath;
+    // gunicorn / PEP 3333: the application is mounted at SCRIPT_NAME; a path
+    // under it is split at a segment boundary, any other path is left whole.
+    if (path === root || (path.startsWith(root) && path[root.length] === '/')) {
+      path = path.slice(root.length);
+      fields.set('RAW_URI', head.query === '' ? head.path : `${head.path}?${head.query}`);
+    }
+    fields.set('SCRIPT_NAME', root);
+  }
+
   let serverName = facts.localAddress;
   let serverPort = String(facts.localPort);
   if (head.host !== '') {
     const [name, port] = splitAuthority(head.host);
     serverName = name;
     if (port !== '') serverPort = port;
-    else serverPort = facts.scheme === 'https' ? '443' : '80';
+    else serverPort = peer.scheme === 'https' ? '443' : '80';
   }
   const flags =
     (head.bodyKind === 'chunked' || head.contentLength > 0 ? 'b' : '') + (head.expectContinue ? 'c' : '') + (direct ? 'd' : '');
+  // SERVER_PROTOCOL is the version we process the request as (HTTP/1.2 to
+  // HTTP/1.9 are processed as HTTP/1.1, RFC 9110 2.5), not the digits the
+  // client sent: applications compare it with "HTTP/1.1" to decide what the
+  // connection can do, and CGI (RFC 3875 4.1.16) lets it differ from the
+  // client's. The access log shows the same version.
   let out =
-    head.method + '\0' + head.path + '\0' + head.query + '\0' + (head.minorVersion === 1 ? 'HTTP/1.1' : 'HTTP/1.0') + '\0' +
-    facts.remoteAddress + '\0' + facts.remotePort + '\0' + serverName + '\0' + serverPort + '\0' + facts.scheme + '\0' + flags;
+    head.method + '\0' + path + '\0' + head.query + '\0' + (head.minorVersion === 1 ? 'HTTP/1.1' : 'HTTP/1.0') + '\0' +
+    peer.address + '\0' + peer.port + '\0' + serverName + '\0' + serverPort + '\0' + peer.scheme + '\0' + flags;
   for (const [name, value] of fields) out += '\0' + name + '\0' + value;
   return out;
 }

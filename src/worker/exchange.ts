@@ -1,20 +1,22 @@
 // One request/response pair carried over one host stream: the only place
 // where the HTTP side (Connection, ResponseWriter) meets the bridge (Host).
-import * as fs from 'node:fs';
+// This file is the exchange itself: frames, windows and credit, timeouts.
+// The direct hand-over is in exchange-direct.ts, file sending in
+// exchange-file.ts.
 import type { Connection, Exchange } from '../http/connection';
 import type { RequestHead } from '../http/request-head';
 import type { Host, StreamHandler } from '../bridge/host';
 import {
-  FrameType, decodeDirectPayload, decodeFilePayload, decodeResponsePayload, encodeDirectGoFrame, encodeFrame, encodeTextFrame, encodeU32Frame,
+  FrameType, MAX_PAYLOAD, decodeDirectPayload, decodeFilePayload, decodeResponsePayload, encodeFrame, encodeTextFrame, encodeU32Frame,
   frameHeader,
   type DirectRequest,
 } from '../bridge/protocol';
 import { log } from '../log/logger';
 import { WORKER_ERRORS } from '../errors';
 import { requestPayload, type ConnectionFacts } from './environ';
+import { handOverForDirect } from './exchange-direct';
+import { sendFile, type FileSend } from './exchange-file';
 
-const FILE_CHUNK = 256 * 1024;
-const EMPTY = Buffer.alloc(0);
 // Response allowance goes back to the host in batches of at least this much:
 // one CREDIT per 64 KiB, not one per chunk. It cannot stall the host: a host
 // that waits for credit has its whole window (1 MiB) owed to it.
@@ -34,11 +36,13 @@ export class BridgeExchange implements Exchange, StreamHandler {
   private hostDone = false;
   /** The connection no longer waits for us (finished, failed, or gone). */
   private detached = false;
-  private file: fs.ReadStream | undefined;
+  private file: FileSend | undefined;
   /** The request body failed (client gone, malformed, too slow): an app error after it is the client's doing. */
   private bodyFailed = false;
-  /** The host writes the response body to the client socket itself (DIRECT_GO sent, no END yet). */
-  private hostWriting = false;
+  /** The host writes (or is about to write) the response body to the client socket itself (DIRECT, no END yet). */
+  private direct = false;
+  /** The head framed for a direct write and its body length, written by us if the write is refused or undone. */
+  private directHead: { readonly head: Buffer; readonly length: number } | undefined;
 
   constructor(
     private readonly connection: Connection,
@@ -49,12 +53,35 @@ export class BridgeExchange implements Exchange, StreamHandler {
     private readonly onTimeoutRecycle: (host: Host, stream: number) => void,
   ) {
     this.window = options.requestWindow;
+    // On the transport, not the scheme: an https scheme from a PROXY header or
+    // X-Forwarded-Proto still leaves a plain TCP socket the host can write to.
+    const direct = !facts.tls && host.takesSockets;
+    const payload = requestPayload(head, facts, direct);
+    if (payload.length > MAX_PAYLOAD) {
+      // Legal settings (--max-header-size up to 16M, plus the request line)
+      // allow a head larger than a frame; sent, it would make the host drop
+      // the bridge and every request on it. It never crosses: 431, this
+      // request only (no stream was opened, so nothing is owed to the host).
+      this.stream = 0;
+      this.hostDone = true;
+      log.info(`${head.method} ${head.target.slice(0, 100)}: request head of ${payload.length} bytes is too large for the bridge (16 MiB); answering 431`);
+      // The factory must not end the exchange synchronously (ExchangeFactory).
+      queueMicrotask(() => {
+        if (this.detached) return;
+        this.detached = true;
+        connection.fail(431, true, 'rejected');
+      });
+      return;
+    }
     this.stream = host.openStream(this);
-    const direct = facts.scheme === 'http' && host.info.direct;
-    host.send(encodeTextFrame(FrameType.REQUEST, this.stream, requestPayload(head, facts, direct)));
+    host.send(encodeTextFrame(FrameType.REQUEST, this.stream, payload));
   }
 
   // ---- from the connection -------------------------------------------------
+
+  get hostWriting(): boolean {
+    return this.direct;
+  }
 
   onBody(data: Buffer): boolean {
     if (this.hostDone) return true; // the application is done: the rest is discarded
@@ -81,24 +108,20 @@ export class BridgeExchange implements Exchange, StreamHandler {
 
   onDrain(): void {
     this.grantCredit();
-    if (this.file?.isPaused()) this.file.resume();
+    this.file?.resume();
   }
 
+  /** The request timeout passed while the connection waited on the application (never on the client). */
   onTimeout(): void {
-    // During a direct write the host enforces the stall limit itself.
-    if (this.hostWriting) return this.connection.waitForApp();
-    const writer = this.connection.writer;
-    if (writer !== undefined && writer.started && this.connection.socket.writableNeedDrain) {
-      // Waiting on the client, not the application: drop this connection only.
-      log.info(`${this.head.method} ${this.head.target}: client stopped reading; closing`);
-      this.detach();
-      return this.connection.abort();
-    }
     log.error(`${WORKER_ERRORS.YW_REQUEST_TIMEOUT.code}: ${this.head.method} ${this.head.target}: ${WORKER_ERRORS.YW_REQUEST_TIMEOUT.message}`);
-    if (!this.hostDone) this.onTimeoutRecycle(this.host, this.stream);
+    if (!this.hostDone) {
+      // CANCEL first: the app's thread stops at its next chance and the
+      // iterable's close() runs (PEP 3333) before the host is retired.
+      this.cancel();
+      this.onTimeoutRecycle(this.host, this.stream);
+    }
     this.detach();
-    if (writer === undefined || !writer.started) this.connection.fail(504, true);
-    else this.connection.abort();
+    this.connection.fail(504, true, 'app-timeout'); // or a cut response, if it had begun
   }
 
   // ---- from the host -------------------------------------------------------
@@ -117,6 +140,11 @@ export class BridgeExchange implements Exchange, StreamHandler {
         return this.sendFile(payload);
       case FrameType.DIRECT:
         return this.onDirect(decodeDirectPayload(payload));
+      case FrameType.DIRECT_UNDONE:
+        // Node sent the socket but it never reached the host: the channel
+        // is broken, so no more direct writes there; this body comes over the bridge.
+        this.host.stopDirect('a socket sent over the IPC channel never reached the host');
+        return this.bridgeDirectBody();
       case FrameType.ABORT:
         this.endStream();
         return this.onAbort(payload.toString('utf8'));
@@ -138,7 +166,7 @@ export class BridgeExchange implements Exchange, StreamHandler {
     if (this.detached) return;
     log.error(`${WORKER_ERRORS.YW_HOST_GONE.code}: ${this.head.method} ${this.head.target}: ${WORKER_ERRORS.YW_HOST_GONE.message}`);
     this.detach();
-    this.connection.fail(502, true);
+    this.connection.fail(502, true, 'host-gone');
   }
 
   private onHead(payload: Buffer, complete: boolean): void {
@@ -172,34 +200,40 @@ export class BridgeExchange implements Exchange, StreamHandler {
     if (writer === undefined) return;
     const head = writer.directHead(direct.head, direct.length);
     if (typeof head === 'string') return this.badHead(head, true);
+    this.direct = true;
     this.connection.appProgress();
-    this.hostWriting = true;
-    const socket = this.connection.socket;
-    const go = (): void => {
-      if (this.detached || this.hostDone) return;
-      const failed = (error: Error): void => {
-        if (this.detached) return;
-        log.error(`cannot hand the client socket to the python host: ${error.message}`);
-        this.cancel();
-        this.detach();
-        this.connection.abort();
-      };
-      const id = this.host.handOver(socket, failed);
-      if (id === undefined) return failed(new Error('not a plain TCP socket'));
-      this.host.send(encodeDirectGoFrame(this.stream, id, head));
-    };
-    // The host's bytes must follow everything we wrote before (an earlier
-    // pipelined response still queued): a write callback fires in order.
-    if (socket.writableLength === 0) go();
-    else socket.write(EMPTY, go);
+    this.directHead = { head, length: direct.length };
+    // Until what we queued is out, the connection waits on the client
+    // reading, bounded by the send timeout; past it the connection is dropped
+    // and the host told (CANCEL, from onClientGone), freeing the app's thread.
+    // Once DIRECT_GO is sent the host's stall limit bounds the wait.
+    handOverForDirect(this.connection.socket, this.host, this.stream, head, {
+      stillWanted: () => !this.detached && !this.hostDone,
+      refused: (reason) => {
+        log.warning(`cannot hand the client socket to the python host (${reason}); the response crosses the bridge`);
+        this.host.send(encodeFrame(FrameType.DIRECT_REFUSED, this.stream));
+        this.bridgeDirectBody();
+      },
+    });
+  }
+
+  /** The direct write will not happen: we write the head we framed, the body follows as DATA or FILE. */
+  private bridgeDirectBody(): void {
+    const framed = this.directHead;
+    const writer = this.connection.writer;
+    this.directHead = undefined;
+    if (!this.direct || framed === undefined || this.detached || writer === undefined) return;
+    this.direct = false;
+    writer.undoDirect(framed.head, framed.length);
   }
 
   private onData(payload: Buffer): void {
     if (this.detached) return;
     const writer = this.connection.writer;
     if (writer === undefined) return;
+    const room = writer.data(payload);
     this.connection.appProgress();
-    this.credit(payload.length, writer.data(payload));
+    this.credit(payload.length, room);
   }
 
   /** Owes the host `bytes` of response allowance: paid now if the socket has room, else after 'drain'. */
@@ -229,39 +263,22 @@ export class BridgeExchange implements Exchange, StreamHandler {
 
   /** wsgi.file_wrapper: Node reads the file itself and answers FILE_DONE. */
   private sendFile(payload: Buffer): void {
-    const request = decodeFilePayload(payload);
     const done = (ok: boolean): void => {
       this.file = undefined;
       if (!this.hostDone) this.host.send(encodeFrame(FrameType.FILE_DONE, this.stream, Buffer.from([ok ? 1 : 0])));
     };
     if (this.detached) return done(false);
-    const options: { start: number; end?: number; highWaterMark: number } = { start: request.offset, highWaterMark: FILE_CHUNK };
-    if (request.count !== undefined) {
-      if (request.count === 0) return done(true);
-      options.end = request.offset + request.count - 1;
-    }
-    const file = fs.createReadStream(request.path, options);
-    this.file = file;
-    file.on('data', (chunk) => {
-      const writer = this.connection.writer;
-      if (this.detached || writer === undefined) return void file.destroy();
-      this.connection.appProgress();
-      if (!writer.data(chunk as Buffer)) file.pause();
-    });
-    file.on('end', () => done(true));
-    file.on('error', (err) => {
-      log.error(`cannot send file ${request.path}: ${err.message}`);
-      done(false);
-    });
-    file.on('close', () => {
-      if (this.file === file) done(false);
+    this.file = sendFile(decodeFilePayload(payload), {
+      writer: () => (this.detached ? undefined : this.connection.writer),
+      progress: () => this.connection.appProgress(),
+      done,
     });
   }
 
   private endStream(): void {
     if (this.hostDone) return;
     this.hostDone = true;
-    this.hostWriting = false;
+    this.direct = false;
     this.host.closeStream(this.stream);
   }
 

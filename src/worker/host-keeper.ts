@@ -1,7 +1,10 @@
 // Keeps one live Python host per worker: starts it, replaces it when it dies
 // (with backoff, so a host that crashes at once does not spin), and recycles
 // it when a request is stuck, without dropping the other requests on it.
-import { Host, HostStartError, type HostOptions } from '../bridge/host';
+// Every start is bounded (HostOptions.startTimeoutMs); each failed start of a
+// replacement is logged and reported (onStartFailed), then retried.
+import type { Host, HostStartError } from '../bridge/host';
+import { startHost, type HostOptions } from '../bridge/host-start';
 import { FrameType, encodeFrame } from '../bridge/protocol';
 import { log } from '../log/logger';
 
@@ -13,6 +16,8 @@ const KILL_AFTER_CLOSE_MS = 5_000;
 export class HostKeeper {
   current: Host | undefined;
   private backoffMs = FIRST_BACKOFF_MS;
+  /** Failed starts since the current host (or the last one) started. */
+  private failedStarts = 0;
   private startedAt = 0;
   private stopping = false;
   private readonly retiring = new Set<Host>();
@@ -22,16 +27,20 @@ export class HostKeeper {
     private readonly retireGraceMs: number,
     /** Called whenever a new host becomes the current one. */
     private readonly onReady: (host: Host) => void = () => undefined,
+    /** Called after each failed start of a replacement host (it will be retried). */
+    private readonly onStartFailed: (reason: string, attempt: number) => void = () => undefined,
   ) {}
 
   /** Starts the first host; rejects with HostStartError if it cannot load the app. */
   async start(): Promise<Host> {
-    const host = await Host.start(this.options);
+    const host = await startHost(this.options);
     this.adopt(host);
     return host;
   }
 
   private adopt(host: Host): void {
+    if (this.failedStarts > 0) log.notice(`python host ${host.info.pid} started after ${this.failedStarts} failed attempt(s)`);
+    this.failedStarts = 0;
     this.current = host;
     this.startedAt = Date.now();
     host.onExit((code, signal) => {
@@ -52,14 +61,21 @@ export class HostKeeper {
     this.backoffMs = Math.min(this.backoffMs * 2, MAX_BACKOFF_MS);
     setTimeout(() => {
       if (this.stopping || this.current !== undefined) return;
-      Host.start(this.options).then(
-        (host) => (this.stopping ? host.kill() : this.adopt(host)),
-        (err: HostStartError) => {
-          log.error(`cannot restart the python host: ${err.message}`);
-          this.restartLater();
-        },
-      );
+      this.startReplacement();
     }, delay);
+  }
+
+  private startReplacement(): void {
+    startHost(this.options).then(
+      (host) => (this.stopping ? host.kill() : this.adopt(host)),
+      (err: HostStartError) => {
+        if (this.stopping) return;
+        this.failedStarts += 1;
+        log.error(`cannot start a replacement python host (attempt ${this.failedStarts}, next in ${this.backoffMs / 1000} s): ${err.message}`);
+        this.onStartFailed(err.message, this.failedStarts);
+        this.restartLater();
+      },
+    );
   }
 
   /**
@@ -67,18 +83,14 @@ export class HostKeeper {
    * a fresh host, and end the old one once its other requests are done.
    */
   recycle(host: Host, stream: number): void {
+    // The stream stays open: the retiring host ends once the stuck request
+    // (cancelled by the exchange) sends its last frame, its iterable closed,
+    // or after the grace time.
     host.send(encodeFrame(FrameType.DUMP_STACK, stream));
-    host.closeStream(stream);
     if (this.current !== host || this.stopping) return;
     this.current = undefined;
     this.retire(host);
-    Host.start(this.options).then(
-      (fresh) => (this.stopping ? fresh.kill() : this.adopt(fresh)),
-      (err: HostStartError) => {
-        log.error(`cannot start a replacement python host: ${err.message}`);
-        this.restartLater();
-      },
-    );
+    this.startReplacement();
   }
 
   private retire(host: Host): void {

@@ -4,17 +4,27 @@
 import * as fs from 'node:fs';
 import * as net from 'node:net';
 import * as tls from 'node:tls';
-import { Connection, type ConnectionEvents, type ConnectionOptions } from '../http/connection';
+import { Connection, type ConnectionEvents, type ConnectionOptions, type ExchangeEnd } from '../http/connection';
 import { cannedResponse } from '../http/canned';
 import type { RequestHead } from '../http/request-head';
 import { HostStartError } from '../bridge/host';
-import { enabled, log, setLogLevel } from '../log/logger';
+import { configureLogging, enabled, log, setLogLevel } from '../log/logger';
 import { HTTP_ERRORS, STARTUP_ERRORS, WORKER_ERRORS } from '../errors';
 import { BridgeExchange } from './exchange';
 import { HostKeeper } from './host-keeper';
+import { AccessLogger } from './access-logger';
+import { ClientFacts } from './client-facts';
+import { dropPrivileges, hostIds } from './privileges';
+import { hostTitle } from './titles';
 import { EXIT, type FromWorker, type WorkerConfig } from '../ipc/contract';
 
 export const SERVER_NAME = 'yimmo-wsgi';
+/** The client-side deadlines whose end is worth a line of its own (the app's are logged where they happen). */
+const CLIENT_ERRORS: Partial<Record<ExchangeEnd, { code: string; message: string }>> = {
+  'head-timeout': WORKER_ERRORS.YW_HEADER_TIMEOUT,
+  'body-timeout': WORKER_ERRORS.YW_BODY_TIMEOUT,
+  'send-timeout': WORKER_ERRORS.YW_SEND_TIMEOUT,
+};
 const REQUEST_WINDOW = 64 * 1024;
 const RESPONSE_WINDOW = 1024 * 1024;
 const SWEEP_MS = 250;
@@ -42,6 +52,10 @@ export class Worker {
   private readonly servers: net.Server[] = [];
   private sweepTimer: NodeJS.Timeout | undefined;
   private shuttingDown = false;
+  private readonly clientFacts: ClientFacts;
+  private access: AccessLogger | undefined;
+  /** The TLS files, read once before the worker gives up its start-up ids (--user). */
+  private tlsMaterial: { readonly cert: Buffer; readonly key: Buffer } | null = null;
   private loaded = false;
   private servingReported = false;
   /**
@@ -74,25 +88,43 @@ export class Worker {
         logLevel: config.logLevel,
         requestWindow: REQUEST_WINDOW,
         responseWindow: RESPONSE_WINDOW,
-        // A direct write gives up on a client that accepts nothing for as
-        // long as the request timeout allows an application (0: never).
-        directTimeoutMs: config.requestTimeoutMs,
+        // The host's waits (a direct write's client, the worker's answers)
+        // are bounded by the request timeout, or by the send timeout when
+        // that is off, so that they are never unbounded. The worker's own
+        // wait on the client before DIRECT_GO is the send timeout
+        // (src/http/deadlines.ts); with a shorter send timeout it acts first.
+        directTimeoutMs: config.requestTimeoutMs > 0 ? config.requestTimeoutMs : config.sendTimeoutMs,
+        startTimeoutMs: config.hostStartTimeoutMs,
+        ...hostIds(config.privileges),
+        ...hostTitle(config),
       },
       config.gracefulTimeoutMs,
       () => this.startWaiting(),
+      (reason, attempt) => this.report({ type: 'host-failed', reason, attempt }),
     );
+    this.clientFacts = new ClientFacts(config);
     this.connectionOptions = {
       limits: config.limits,
       idleTimeoutMs: config.idleTimeoutMs,
       headerTimeoutMs: config.headerTimeoutMs,
       bodyTimeoutMs: config.bodyTimeoutMs,
       requestTimeoutMs: config.requestTimeoutMs,
+      sendTimeoutMs: config.sendTimeoutMs,
+      hostStartTimeoutMs: config.hostStartTimeoutMs,
       serverName: SERVER_NAME,
     };
   }
 
   /** Loads the application, then says so: the supervisor binds and sends the listening handles only then. */
   async start(): Promise<void> {
+    try {
+      configureLogging({ format: this.config.logging.format, errorLog: this.config.logging.errorLog });
+      this.access = new AccessLogger(this.config.logging);
+    } catch (err) {
+      // The supervisor opened the same files a moment ago: this is rare (a race with rm), and final.
+      this.report({ type: 'fatal', code: STARTUP_ERRORS.YW_CONFIG_LOG_FILE.code, message: (err as Error).message });
+      return this.exit(EXIT.config);
+    }
     let host;
     try {
       host = await this.hosts.start();
@@ -105,6 +137,11 @@ export class Worker {
     }
     // Told to stop while the app loaded: never listen.
     if (this.shuttingDown) return void this.hosts.stop();
+    // Read the TLS files now: the supervisor binds, so nothing left needs the
+    // ids we started with (a root-only key is readable only before this).
+    const tlsFiles = this.config.tls;
+    if (tlsFiles !== null) this.tlsMaterial = { cert: fs.readFileSync(tlsFiles.certPath), key: fs.readFileSync(tlsFiles.keyPath) };
+    dropPrivileges(this.config.privileges);
     this.loaded = true;
     this.report({ type: 'loaded', python: host.info.python, executable: host.info.executable, hostPid: host.info.pid });
     this.sweepTimer = setInterval(this.sweep, SWEEP_MS);
@@ -186,19 +223,17 @@ export class Worker {
   }
 
   private createServer(): net.Server {
-    const tlsFiles = this.config.tls;
+    const material = this.tlsMaterial;
     // allowHalfOpen: a client that shuts down its sending side after the
     // request still gets the response (RFC 9112 9.6); Connection closes later.
     let server: net.Server;
-    if (tlsFiles === null) {
+    if (material === null) {
       server = net.createServer({ noDelay: true, allowHalfOpen: true }, (socket) => this.accept(socket, 'http'));
     } else {
-      server = tls.createServer(
-        { cert: fs.readFileSync(tlsFiles.certPath), key: fs.readFileSync(tlsFiles.keyPath), allowHalfOpen: true },
-        (socket) => this.accept(socket, 'https'),
-      );
+      server = tls.createServer({ cert: material.cert, key: material.key, allowHalfOpen: true }, (socket) => this.accept(socket, 'https'));
       server.on('tlsClientError', (err) => log.debug(`TLS handshake failed: ${err.message}`));
     }
+    this.clientFacts.install(server); // the PROXY protocol pre-stage, before TLS and HTTP
     // The socket was bound by the supervisor: what remains are accept errors
     // (EMFILE when out of descriptors), which must not end the worker.
     server.on('error', (err: NodeJS.ErrnoException) => log.error(`accepting a connection failed: ${err.code ?? err.message}`));
@@ -222,13 +257,7 @@ export class Worker {
       socket.end(cannedResponse(503, true, SERVER_NAME));
       return;
     }
-    const facts = {
-      remoteAddress: socket.remoteAddress ?? '',
-      remotePort: socket.remotePort ?? 0,
-      localAddress: socket.localAddress ?? this.config.bindHost,
-      localPort: socket.localPort ?? this.config.port,
-      scheme,
-    };
+    const facts = this.clientFacts.facts(socket, scheme);
     const connection = new Connection(socket, this.connectionOptions, (conn, head) => this.startExchange(conn, head, facts), this.events);
     this.connections.add(connection);
     this.fresh.set(connection, Date.now());
@@ -258,16 +287,18 @@ export class Worker {
   }
 
   private readonly events: ConnectionEvents = {
-    exchangeDone: (connection, head, writer, durationMs) => {
+    exchangeDone: (connection, record) => {
       this.inFlight.delete(connection);
       this.maybeResume();
-      if (!enabled('INFO')) return;
-      const target = head.target.length > 200 ? head.target.slice(0, 200) + '...' : head.target;
-      log.info(`${connection.socket.remoteAddress ?? '-'} "${head.method} ${target} HTTP/1.${head.minorVersion}" ${writer.status} ${writer.bodyBytes} ${durationMs}ms`);
+      // Behind the PROXY protocol the client is the one its header names.
+      const client = this.clientFacts.clientAddress(connection.socket);
+      const timeout = CLIENT_ERRORS[record.end];
+      if (timeout !== undefined && enabled('INFO')) log.info(`${client} ${timeout.code}: ${timeout.message}`);
+      this.access?.exchangeDone(connection, record, client);
     },
     rejected: (connection, error) => {
       const known = (HTTP_ERRORS as Record<string, { message: string }>)[error.code];
-      log.info(`${connection.socket.remoteAddress ?? '-'} rejected with ${error.status}: ${error.code} ${known?.message ?? ''} (${error.detail})`);
+      log.info(`${this.clientFacts.clientAddress(connection.socket)} rejected with ${error.status}: ${error.code} ${known?.message ?? ''} (${error.detail})`);
     },
     closed: (connection) => {
       this.connections.delete(connection);
@@ -281,9 +312,7 @@ export class Worker {
 
   private readonly sweep = (): void => {
     const now = Date.now();
-    for (const connection of this.connections) {
-      if (connection.deadlineKind !== 'none' && now > connection.deadline) connection.timeout();
-    }
+    for (const connection of this.connections) connection.check(now);
     this.maybeResume(); // fresh connections age out of the load
   };
 

@@ -72,6 +72,12 @@ def stream(request):
     return StreamingHttpResponse(generate(), content_type="text/plain")
 
 
+def whoami(request):
+    # Behind a TLS proxy: what Django concludes with no proxy setting at all.
+    return JsonResponse({"is_secure": request.is_secure(), "absolute_uri": request.build_absolute_uri(),
+                         "remote_addr": request.META.get("REMOTE_ADDR")})
+
+
 def pid(request):
     return HttpResponse(str(os.getpid()), content_type="text/plain")
 
@@ -84,6 +90,7 @@ urlpatterns = [
     path("upload", upload),
     path("stream", stream),
     path("pid", pid),
+    path("whoami", whoami),
 ]
 
 application = get_wsgi_application()

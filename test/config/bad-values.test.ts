@@ -17,6 +17,7 @@ describe('invalid values', () => {
     [['-p', '0'], ["invalid --no-proc '0' (from command line): must be an integer from 1 to 256"]],
     [['--no-proc', '257'], ["--no-proc '257'"]],
     [['--idle-timeout', '0'], ["--idle-timeout '0'", 'above 0']],
+    [['--send-timeout', '0'], ["--send-timeout '0'", 'above 0']],
     [['--idle-timeout', '-1'], ["--idle-timeout '-1'"]],
     [['--header-timeout', 'ten'], ["--header-timeout 'ten'", 'seconds']],
     [['--body-timeout', '0.0001'], ["--body-timeout '0.0001'"]],
@@ -34,6 +35,10 @@ describe('invalid values', () => {
     [['--host', 'not a host!'], ["--host 'not a host!'", 'IP address or a host name']],
     [['--host', ''], ["--host ''"]],
     [['--python', ''], ["--python ''"]],
+    [['--log-format', 'xml'], ["invalid --log-format 'xml' (from command line): must be text or json"]],
+    [['--access-log-format', '%(h)s %(zz)s'], ["--access-log-format '%(h)s %(zz)s'", "unknown atom '%(zz)s'"]],
+    [['--access-log-format', '100% sure'], ["lone '%' at position 4"]],
+    [['--error-log', ''], ["--error-log ''"]],
   ];
   for (const [argv, fragments] of cases) {
     test(`${argv.join(' ')} is rejected, naming the setting, the source and the value`, () => {
@@ -167,5 +172,28 @@ describe('a missing application', () => {
     const file = box.file('app-only.yaml', 'wsgi:\n  app: app\n');
     throwsConfig(() => run(['-c', file], box.env()), 'YW_CONFIG_NO_APP', 'no WSGI module given', 'wsgi.app',
       `config file ${file}`, 'YIMMO_WSGI_MODULE');
+  });
+});
+
+describe('log files', () => {
+  test('an error log in a missing directory (from the config file, relative to it) names the key and the file', () => {
+    const file = box.file('logs.yaml', 'wsgi:\n  error_log: missing-dir/error.log\n');
+    throwsConfig(() => run(['-c', file, 'm:a'], box.env()), 'YW_CONFIG_LOG_FILE',
+      "cannot write log file 'missing-dir/error.log' (wsgi.error_log, from config file", 'does not exist');
+  });
+
+  test('an access log that is a directory', () => {
+    throwsConfig(() => run(['--access-log', box.dir, 'm:a'], box.env()), 'YW_CONFIG_LOG_FILE', '(--access-log, from command line): is a directory');
+  });
+
+  test('an unknown atom in the environment is an error even when the command line overrides it', () => {
+    throwsConfig(() => run(['--access-log-format', '%(h)s', 'm:a'], box.env({ YIMMO_WSGI_ACCESS_LOG_FORMAT: '%(Q)s' })),
+      'YW_CONFIG_INVALID', "YIMMO_WSGI_ACCESS_LOG_FORMAT '%(Q)s' (from environment)", "unknown atom '%(Q)s'");
+  });
+
+  test('- is a standard stream, never a file called -', () => {
+    const config = run(['--access-log', '-', '--error-log', '-', 'm:a'], box.env());
+    assert.equal(config.accessLog, '-');
+    assert.equal(config.errorLog, null);
   });
 });

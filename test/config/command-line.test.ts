@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import { resolveInvocation } from '../../src/config/load';
+import { resolveInvocation } from '../../src/cli/invocation';
 import { settingByKey } from '../../src/config/schema';
 import { run, sandbox, throwsConfig } from './helpers';
 import { samples, valueOf } from './samples';
@@ -84,6 +84,28 @@ describe('help and version', () => {
 
   test('options after -- are not actions', () => {
     throwsConfig(() => resolveInvocation(['m:a', '--', '--help'], box.env()), 'YW_CONFIG_USAGE', "'--help'");
+  });
+});
+
+describe('--check-config and --print-config', () => {
+  test('are actions that still load (and validate) the whole configuration', () => {
+    const result = resolveInvocation(['--check-config', '-P', '1234', 'm:a'], box.env());
+    assert.equal(result.action, 'check-config');
+    assert.ok(result.action === 'check-config' && result.config.port === 1234);
+    assert.equal(resolveInvocation(['m:a', '--print-config'], box.env()).action, 'print-config');
+  });
+
+  test('a bad value still fails them: they are no escape from validation', () => {
+    throwsConfig(() => resolveInvocation(['--check-config', '-t', '0', 'm:a'], box.env()), 'YW_CONFIG_INVALID', '--no-threads');
+  });
+
+  test('the last of them wins; --help wins over both', () => {
+    assert.equal(resolveInvocation(['--check-config', '--print-config', 'm:a'], box.env()).action, 'print-config');
+    assert.equal(resolveInvocation(['--check-config', '--help'], {}).action, 'help');
+  });
+
+  test('--check-config=yes is a usage error', () => {
+    throwsConfig(() => resolveInvocation(['--check-config=yes', 'm:a'], box.env()), 'YW_CONFIG_USAGE', '--check-config', "'yes'");
   });
 });
 

@@ -7,7 +7,8 @@ import { chmodSync, copyFileSync, mkdirSync, mkdtempSync, writeFileSync } from '
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { packageRoot } from '../../src/cli/help';
-import { ConfigError, resolveInvocation, type Config } from '../../src/config/load';
+import { resolveInvocation } from '../../src/cli/invocation';
+import { ConfigError, type Config } from '../../src/config/load';
 
 export type Env = Record<string, string | undefined>;
 

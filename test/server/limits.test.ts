@@ -275,3 +275,23 @@ describe('--max-connections 2', () => {
     for (let i = 0; i < 3; i++) assert.equal((await request(server.port, get('/after-burst'))).status, 200);
   });
 });
+
+describe('--max-header-size 1M', () => {
+  let server: RunningServer;
+  before(async () => {
+    server = await startServer('echo_request:app', { args: ['--max-header-size', '1M', '--header-timeout', '5'] });
+  });
+  after(async () => {
+    await server.stop();
+  });
+
+  test('a single 300 KiB header field (within the limit) is served, not left waiting until the header timeout', async () => {
+    // More than the 64 KiB the connection buffers before it pauses the socket:
+    // a head it has not seen the end of must still be read to its end.
+    const started = Date.now();
+    const response = await request(server.port, get('/big-field', `X-Big: ${'a'.repeat(300 * 1024)}\r\n`), { timeoutMs: 4000 });
+    assert.equal(response.status, 200);
+    assert.ok(Date.now() - started < 4000);
+    assert.equal((JSON.parse(response.body.toString('utf8')) as Echo).headers['HTTP_X_BIG']?.length, 300 * 1024);
+  });
+});

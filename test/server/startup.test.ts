@@ -37,11 +37,15 @@ test('MODULE and APP may come from the environment alone', async () => {
   }
 });
 
-test('a module that does not exist: one line naming it, exit 3, no port bound', async () => {
+test('a module that does not exist: its traceback, one FATAL line naming it, exit 3, no port bound', async () => {
   const port = await freePort();
   const r = await runCli(['--python', PYTHON, '--port', String(port), 'no_such_module:app']);
   assert.equal(r.code, 3);
-  assert.match(oneLine(r.stderr), /no_such_module/);
+  // The traceback shows at the default level; the FATAL line names the module.
+  assert.match(r.stderr, /ERROR importing 'no_such_module' failed:\nTraceback \(most recent call last\):\n/);
+  assert.match(r.stderr, /ModuleNotFoundError: No module named 'no_such_module'\n/);
+  assert.equal(r.stderr.split('\n').filter((l) => /FATAL/.test(l)).length, 1);
+  assert.match(r.stderr, /FATAL YW_APP_LOAD: cannot import module 'no_such_module'/);
   assert.ok(await canBind(port), 'the port was bound by a server that could not load its app');
 });
 

@@ -20,13 +20,18 @@ export interface StartOptions {
   readonly args?: readonly string[];
   readonly env?: Readonly<Record<string, string>>;
   readonly timeoutMs?: number;
+  /** Runs this (e.g. an installed yimmo-wsgi) instead of the checkout's bin/yimmo-wsgi, without --python: its default interpreter is used. */
+  readonly command?: readonly [string, ...string[]];
+  /** Working directory (default test/apps). */
+  readonly cwd?: string;
 }
 
 /** Starts `yimmo-wsgi ... APP` (no APP argument when `app` is '') with fixture apps on PYTHONPATH; resolves once the banner shows the port. */
 export function startServer(app: string, options: StartOptions = {}): Promise<RunningServer> {
-  const args = ['--host', '127.0.0.1', '--port', '0', '--python', PYTHON, ...(options.args ?? []), ...(app === '' ? [] : [app])];
-  const child = spawn(repoPath('bin', 'yimmo-wsgi'), args, {
-    cwd: repoPath('test', 'apps'),
+  const [program, ...prefix] = options.command ?? [repoPath('bin', 'yimmo-wsgi'), '--python', PYTHON];
+  const args = [...prefix, '--host', '127.0.0.1', '--port', '0', ...(options.args ?? []), ...(app === '' ? [] : [app])];
+  const child = spawn(program, args, {
+    cwd: options.cwd ?? repoPath('test', 'apps'),
     env: { ...process.env, PYTHONPATH: repoPath('test', 'apps'), ...(options.env ?? {}) },
     stdio: ['ignore', 'pipe', 'pipe'],
     detached: true,

@@ -420,6 +420,31 @@ def h_block(env, start_response, a):
     return []
 
 
+def h_big_closing(env, start_response, a):
+    # A large body from an iterable with close(): one chunk that completes
+    # its Content-Length (offered as a direct write), or many 64 KiB chunks
+    # without one (streamed within the credit).
+    tok = a.get("tok", "x")
+    size = int(a.get("n", str(1 << 20)))
+    if a.get("mode") == "many":
+        start_response("200 OK", [])
+        return Closing(tok, [b"m" * 65536] * (size // 65536))
+    start_response("200 OK", [("Content-Length", str(size))])
+    return Closing(tok, [b"d" * size])
+
+
+def h_huge_head(env, start_response, a):
+    # A head of N MiB (one field): over the host's limit it must fail this
+    # response alone; mark() records whether start_response raised.
+    size = int(float(a.get("mib", "9")) * (1 << 20))
+    try:
+        start_response("200 OK", [("X-Huge", "h" * size)])
+    except ValueError:
+        mark("refused-" + a.get("tok", "x"))
+        raise
+    return [b"small body"]
+
+
 def h_errors(env, start_response, a):
     err = env["wsgi.errors"]
     err.write("errors-line-one\nerrors-")
@@ -441,7 +466,8 @@ ROUTES = {
     "cl_first": h_cl_first, "echo": h_echo, "sum": h_sum,
     "input_error": h_input_error, "noread": h_noread, "big": h_big, "file": h_file,
     "bytesio_file": h_bytesio_file, "environ": h_environ, "sleep": h_sleep,
-    "block": h_block, "errors": h_errors,
+    "block": h_block, "errors": h_errors, "huge_head": h_huge_head,
+    "big_closing": h_big_closing,
 }
 
 

@@ -184,7 +184,10 @@ bad("raw-utf8-in-target", b"GET /environ/\xc3\xa9 HTTP/1.1\r\nHost: x\r\n\r\n", 
 bad("fragment-in-target", b"GET /ping#frag HTTP/1.1\r\nHost: x\r\n\r\n", 400, "YW_HTTP_BAD_TARGET")
 bad("version-lowercase", b"GET /ping http/1.1\r\nHost: x\r\n\r\n", 400, "YW_HTTP_BAD_VERSION")  # RFC 9112 2.3
 bad("version-http2", b"GET /ping HTTP/2.0\r\nHost: x\r\n\r\n", 505, "YW_HTTP_BAD_VERSION")  # RFC 9110 15.6.6
-bad("version-http12", b"GET /ping HTTP/1.2\r\nHost: x\r\n\r\n", 505, "YW_HTTP_BAD_VERSION")
+# RFC 9110 2.5, RFC 9112 2.3: a higher minor version of HTTP/1 is processed
+# as the highest one we implement, HTTP/1.1.
+raw, h = req(target=b"/ping", version=b"HTTP/1.2")
+ok("version-http12", raw, msg(h, minorVersion=1, keepAlive=True))
 bad("version-http09", b"GET /ping HTTP/0.9\r\nHost: x\r\n\r\n", 505, "YW_HTTP_BAD_VERSION")
 bad("version-trailing-space", b"GET /ping HTTP/1.1 \r\nHost: x\r\n\r\n", 400, "YW_HTTP_BAD_VERSION")
 bad("version-without-minor", b"GET /ping HTTP/11\r\nHost: x\r\n\r\n", 400, "YW_HTTP_BAD_VERSION")
@@ -309,6 +312,15 @@ bad_body("trailer-nul-in-value", b"0\r\nX-T: a\x00\r\n\r\n", 400, "YW_HTTP_BAD_H
 raw, h = req(target=b"/1")
 bad("valid-request-then-garbage", raw + b"\x00\x01garbage\r\n\r\n", 400, "YW_HTTP_BAD_METHOD", msg(h))
 bad("rob-garbage-bytes", bytes((i * 131 + 7) % 256 for i in range(2048)).replace(b"\n", b"\x00").replace(b"\r", b"\x00") + b"\r\n\r\n", 400, "YW_HTTP_BAD_METHOD")
+
+
+# ------------------------------------------------------------------ higher HTTP/1 minor versions (RFC 9110 2.5)
+raw, h = req(target=b"/ping", version=b"HTTP/1.9", headers=((b"Host", b"x"), (b"Connection", b"close")))
+ok("version-http19-is-http11", raw, msg(h, minorVersion=1, keepAlive=False))
+raw, h = req(b"POST", b"/echo", version=b"HTTP/1.5", headers=((b"Host", b"x"), (b"Transfer-Encoding", b"chunked")), body=b"2\r\nhi\r\n0\r\n\r\n")
+ok("version-http15-chunked-as-http11", raw, msg(h, b"hi", minorVersion=1, bodyKind="chunked"))
+bad("version-http12-without-host", b"GET /ping HTTP/1.2\r\n\r\n", 400, "YW_HTTP_BAD_HOST")  # as HTTP/1.1: RFC 9112 3.2
+bad("version-http30", b"GET /ping HTTP/3.0\r\nHost: x\r\n\r\n", 505, "YW_HTTP_BAD_VERSION")  # RFC 9110 15.6.6
 
 
 def write():

@@ -1,11 +1,12 @@
-// Generates docs/settings.md from the schema. Run as a script it prints the
+// Generates docs/settings.md from the schema (a docs generator: it sits above
+// both config and cli, which it renders). Run as a script it prints the
 // document (`npm run docs` writes it); test/config/settings-doc.test.ts fails
 // when the committed file differs, so the docs cannot drift from the code.
 
 import { configExample, flagText, PRECEDENCE } from '../cli/help';
+import type { ConfigCode } from '../config/config-error';
+import { ACTIONS, ALL_SETTINGS, defaultText, rangeText, type AnySetting } from '../config/schema';
 import { STARTUP_ERRORS } from '../errors';
-import type { ConfigCode } from './config-error';
-import { ACTIONS, ALL_SETTINGS, defaultText, rangeText, type AnySetting } from './schema';
 
 /** When each config error code is raised; the test checks every YW_CONFIG_ code has an entry. */
 export const CONFIG_CODE_CAUSES: { readonly [C in ConfigCode]: string } = {
@@ -17,6 +18,7 @@ export const CONFIG_CODE_CAUSES: { readonly [C in ConfigCode]: string } = {
   YW_CONFIG_TLS_FILE: 'The TLS certificate or key cannot be read, or they are not a usable pair.',
   YW_CONFIG_NO_APP: 'The WSGI module or app expression is not given by any source.',
   YW_CONFIG_PYTHON: 'The python interpreter does not exist, is not executable, or is not on PATH.',
+  YW_CONFIG_LOG_FILE: 'The error or access log file cannot be opened for appending (checked before the server binds).',
 };
 
 const code = (text: string): string => `\`${text}\``;
@@ -63,7 +65,7 @@ export function renderSettingsDoc(): string {
     (c) => `| ${code(c)} | ${STARTUP_ERRORS[c].message} | ${CONFIG_CODE_CAUSES[c]} |`,
   );
   return [
-    '<!-- Generated from src/config/schema.ts by src/config/settings-doc.ts. Do not edit: run `npm run docs`. -->',
+    '<!-- Generated from src/config/schema.ts by src/docs/settings-doc.ts. Do not edit: run `npm run docs`. -->',
     '',
     '# yimmo-wsgi settings',
     '',

@@ -1,0 +1,61 @@
+// The worker's access log: one line (or JSON record) per exchange, to the
+// --access-log file or stdout, or else to the error log at INFO. The format
+// is compiled once, here, at start-up (src/log/access-log.ts).
+import { TLSSocket } from 'node:tls';
+import type { Connection, ExchangeRecord } from '../http/connection';
+import { accessFields, compileAccessFormat, type AccessEntry, type AccessRenderer } from '../log/access-log';
+import { openLogFile, type LogFile } from '../log/log-file';
+import { enabled, log } from '../log/logger';
+import { jsonLine, type LogFormat } from '../log/record';
+import type { WorkerConfig } from '../ipc/contract';
+
+export class AccessLogger {
+  private readonly render: AccessRenderer;
+  private readonly file: LogFile | undefined;
+  private readonly format: LogFormat;
+
+  /** Throws the fs error when the access log file cannot be opened, Error for a bad format. */
+  constructor(logging: WorkerConfig['logging']) {
+    const compiled = compileAccessFormat(logging.accessLogFormat);
+    // The supervisor validated it; a worker must not guess.
+    if (!compiled.ok) throw new Error(`--access-log-format: ${compiled.reason}`);
+    this.render = compiled.render;
+    this.format = logging.format;
+    this.file = logging.accessLog === null
+      ? undefined
+      : openLogFile(logging.accessLog === '-' ? 'stdout' : { path: logging.accessLog });
+  }
+
+  exchangeDone(connection: Connection, record: ExchangeRecord, remoteAddress: string): void {
+    if (this.file === undefined && !enabled('INFO')) return;
+    const socket = connection.socket;
+    const head = record.head;
+    const now = Date.now();
+    const entry: AccessEntry = {
+      remoteAddress,
+      remotePort: socket.remotePort ?? 0,
+      localAddress: socket.localAddress ?? '',
+      localPort: socket.localPort ?? 0,
+      scheme: socket instanceof TLSSocket ? 'https' : 'http',
+      headParsed: head !== undefined,
+      method: head?.method ?? '-',
+      target: head?.target ?? '-',
+      path: head?.path ?? '',
+      query: head?.query ?? '',
+      minorVersion: head?.minorVersion ?? 1,
+      requestHeaders: head?.headers ?? [],
+      status: record.status,
+      bodyBytes: record.bodyBytes,
+      // The writer belongs to this exchange only when it had a head.
+      responseHead: head !== undefined ? (connection.writer?.sentHead ?? '') : '',
+      startMs: now - record.durationMs,
+      durationUs: record.durationMs * 1000,
+      pid: process.pid,
+    };
+    const line = this.render(entry);
+    if (this.file === undefined) return log.info(line);
+    if (this.format === 'json') {
+      this.file.write(jsonLine({ time: new Date(entry.startMs).toISOString(), level: 'INFO', pid: entry.pid, type: 'access', ...accessFields(entry), message: line }));
+    } else this.file.write(`${line}\n`);
+  }
+}

@@ -1,0 +1,67 @@
+// What a worker knows about a connection's client before its first request:
+// the socket's peer, or the client a PROXY protocol header named; whether the
+// peer may speak for the client in X-Forwarded-* / Forwarded fields; the
+// root path. The worker calls install() on its server and facts() on accept.
+import type * as net from 'node:net';
+import { AddressSet } from '../net/address-set';
+import type { ForwardedPolicy } from '../http/forwarded';
+import type { WorkerConfig } from '../ipc/contract';
+import type { ConnectionFacts } from './environ';
+import { ProxyStage } from './proxy-stage';
+
+/** A PROXY header that takes longer than this (or the header timeout, if shorter) to arrive closes the connection. */
+const PROXY_HEADER_DEADLINE_MS = 5000;
+
+export class ClientFacts {
+  private readonly forwarded: ForwardedPolicy;
+  private readonly proxyStage: ProxyStage | undefined;
+
+  constructor(private readonly config: WorkerConfig) {
+    this.forwarded = { trusted: AddressSet.of(config.forwardedAllowIps), remoteAddr: config.remoteAddrFromForwarded };
+    this.proxyStage = config.proxyProtocol
+      ? new ProxyStage({
+          allowed: AddressSet.of(config.proxyAllowIps),
+          headerDeadlineMs: Math.min(PROXY_HEADER_DEADLINE_MS, config.headerTimeoutMs),
+          idleMs: config.idleTimeoutMs,
+        })
+      : undefined;
+  }
+
+  private server: net.Server | undefined;
+
+  /** With --proxy-protocol, every connection of `server` first goes through the PROXY pre-stage. */
+  install(server: net.Server): void {
+    this.server = server;
+    this.proxyStage?.install(server, (socket) => this.isUnixPeer(socket));
+  }
+
+  /**
+   * A peer on our Unix socket: local, so trusted like loopback (gunicorn).
+   * Asked of the listener, not inferred from a missing address: a TCP peer
+   * that reset at once has no address either, and must stay untrusted.
+   */
+  private isUnixPeer(socket: net.Socket): boolean {
+    return socket.remoteAddress === undefined && typeof this.server?.address() === 'string';
+  }
+
+  /** The client's address for logs: the one a PROXY header named, else the socket's peer. */
+  clientAddress(socket: net.Socket): string {
+    return this.proxyStage?.clientOf(socket)?.address ?? socket.remoteAddress ?? '-';
+  }
+
+  facts(socket: net.Socket, scheme: 'http' | 'https'): ConnectionFacts {
+    const proxied = this.proxyStage?.clientOf(socket);
+    const remoteAddress = proxied?.address ?? socket.remoteAddress ?? '';
+    return {
+      remoteAddress,
+      remotePort: proxied?.port ?? socket.remotePort ?? 0,
+      localAddress: socket.localAddress ?? this.config.bindHost,
+      localPort: socket.localPort ?? this.config.port,
+      scheme: proxied?.ssl === true ? 'https' : scheme,
+      tls: scheme === 'https',
+      // Decided once per connection.
+      forwarded: (proxied === undefined && this.isUnixPeer(socket)) || this.forwarded.trusted.has(remoteAddress) ? this.forwarded : null,
+      rootPath: this.config.rootPath,
+    };
+  }
+}
