@@ -350,10 +350,10 @@ export class Supervisor {
       case 'SIGHUP':
         return this.reload();
       case 'SIGUSR1':
-        log.info('SIGUSR1: reopening log files');
         reopenLogFiles();
         for (const child of this.children.values()) child.proc.send({ type: 'reopen-logs' });
-        return;
+        // After reopening: the line lands in the new file, where logrotate's user looks.
+        return log.info('SIGUSR1: reopened log files');
       case 'SIGUSR2':
         return log.notice('SIGUSR2: ignored (yimmo-wsgi does not re-execute itself; SIGHUP reloads)');
       case 'SIGTTIN':

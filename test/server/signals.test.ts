@@ -96,7 +96,7 @@ test('SIGUSR1 reopens logs, keeps serving, and opens no inspector port in any pr
     const pids = tree(server);
     process.kill(server.child.pid as number, 'SIGUSR1');
     process.kill(-(server.child.pid as number), 'SIGUSR1');
-    await eventually(async () => assert.match(server.output(), /SIGUSR1: reopening log files/), 5000);
+    await eventually(async () => assert.match(server.output(), /SIGUSR1: reopened log files/), 5000);
     await sleep(500);
     await hello(server.port);
     assert.deepEqual([...listeningPorts(pids)], [server.port]);
