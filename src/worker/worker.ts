@@ -35,12 +35,14 @@ const SWEEP_MS = 250;
  */
 const FRESH_MS = 250;
 /**
- * At most one pause per this interval: a pause that a burst needs is rare,
- * while under saturation with new connections every few requests (when every
- * worker is busy anyway) pausing on each one costs 4 IPC messages a cycle
- * for nothing (ARCHITECTURE.md has the numbers).
+ * Pauses are rationed (a token bucket): a burst may need a few in a row (one
+ * per round of requests), but under saturation with a new connection per
+ * request every worker is busy anyway, and pausing on each one costs 4 IPC
+ * messages a cycle for nothing (ARCHITECTURE.md has the numbers). Up to
+ * PAUSE_BURST at once, one more every PAUSE_REFILL_MS.
  */
-const MIN_PAUSE_INTERVAL_MS = 100;
+const PAUSE_BURST = 4;
+const PAUSE_REFILL_MS = 25;
 
 export class Worker {
   private readonly connections = new Set<Connection>();
@@ -72,7 +74,8 @@ export class Worker {
   private readonly fresh = new Map<Connection, number>();
   /** Times this worker stopped accepting because it was saturated (for the debug log). */
   private pauses = 0;
-  private lastPauseAt = -Infinity;
+  private pauseTokens = PAUSE_BURST;
+  private tokensAt = 0;
 
   constructor(
     private readonly config: WorkerConfig,
@@ -201,8 +204,11 @@ export class Worker {
   private maybePause(): void {
     if (!this.balance || this.paused || this.shuttingDown) return;
     const now = Date.now();
-    if (now - this.lastPauseAt < MIN_PAUSE_INTERVAL_MS || this.load(now) < this.config.threads) return;
-    this.lastPauseAt = now;
+    if (this.load(now) < this.config.threads) return;
+    this.pauseTokens = Math.min(PAUSE_BURST, this.pauseTokens + (now - this.tokensAt) / PAUSE_REFILL_MS);
+    this.tokensAt = now;
+    if (this.pauseTokens < 1) return;
+    this.pauseTokens--;
     this.paused = true;
     this.pauses++;
     log.debug(`saturated (${this.load(Date.now())} busy): not accepting (pause ${this.pauses})`);
