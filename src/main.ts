@@ -63,7 +63,6 @@ export function workerConfig(config: Config): WorkerConfig {
       groups: config.user === null ? [] : memberOf(config.user.name),
     },
     slowRequestMs: config.slowRequestMs,
-    listen: config.processes === 1,
   };
 }
 
@@ -129,7 +128,18 @@ function runSupervisor(): void {
   }
   process.title = `yimmo-wsgi: supervisor [${appSpec}]`;
   const metricsBind = config.metricsBind === null ? null : (splitHostPort(config.metricsBind) ?? null);
-  new Supervisor(workerConfig(config), { version: version(), appSpec, onListening: () => prepared.listening() }, metricsBind).start();
+  new Supervisor({
+    config: workerConfig(config),
+    banner: { version: version(), appSpec, onListening: () => prepared.listening() },
+    metricsBind,
+    reload: () => {
+      // SIGHUP: the same argv and environment, the config file read again.
+      const again = resolveInvocation(process.argv.slice(2), process.env);
+      if (again.action !== 'run') throw new Error('the command line no longer runs a server');
+      for (const warning of again.config.warnings) log.warning(warning);
+      return workerConfig(again.config);
+    },
+  }).start();
 }
 
 runSupervisor();
