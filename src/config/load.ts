@@ -83,6 +83,9 @@ export interface Config {
   readonly rootPath: string;
   readonly proxyProtocol: boolean;
   readonly proxyAllowIps: string;
+  /** HOST:PORT of the admin endpoint (/metrics, /status), or null: off. */
+  readonly metricsBind: string | null;
+  readonly slowRequestMs: number;
   /** Accepted for compatibility; no effect. */
   readonly useKqueue: boolean;
   /** Where each value came from. */
@@ -239,6 +242,8 @@ export function loadConfig(args: CommandLineValues, env: Env): Config {
     rootPath: str('rootPath') ?? '',
     proxyProtocol: values.get('proxyProtocol') === true,
     proxyAllowIps: str('proxyAllowIps') ?? '',
+    metricsBind: str('metricsBind'),
+    slowRequestMs: num('slowRequestMs'),
     useKqueue: values.get('useKqueue') === true,
     sources,
     warnings: warnings(env, origin('useKqueue')),

@@ -83,6 +83,8 @@ export function samples(box: Sandbox): Sample[] {
     { key: 'rootPath', cli: ['/app', '/app'], env: ['/a/b', '/a/b'], yaml: ['/x', '/x'] },
     { key: 'proxyProtocol', cli: ['0', false], env: ['1', true], yaml: [true, true] },
     { key: 'proxyAllowIps', cli: ['10.1.0.0/16', '10.1.0.0/16'], env: ['fd00::/8', 'fd00::/8'], yaml: ['127.0.0.1', '127.0.0.1'] },
+    { key: 'metricsBind', cli: ['127.0.0.1:9091', '127.0.0.1:9091'], env: ['[::1]:0', '[::1]:0'], yaml: ['localhost:9100', 'localhost:9100'] },
+    { key: 'slowRequestMs', cli: ['0.5', 500], env: ['2', 2000], yaml: [10, 10000] },
     { key: 'useKqueue', env: ['0', false], yaml: [true, true] },
   ];
 }
