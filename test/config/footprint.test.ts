@@ -1,6 +1,7 @@
 // A process loads no more code than it runs (issue 13, memory): a worker
-// without TLS never loads node:tls, and a server configured without a config
-// file never loads the YAML library. Each check runs in a fresh Node process
+// without TLS never loads node:tls, a server configured without a config
+// file never loads the YAML library, and a supervisor without an admin
+// endpoint never loads node:http. Each check runs in a fresh Node process
 // so that nothing this test runner loaded counts.
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
@@ -52,4 +53,16 @@ test('the supervisor loads the YAML library only to read a config file, or for -
     console.log(JSON.stringify(out));
   `);
   assert.deepEqual(loaded, { flags: false, file: true, port: 8123 });
+});
+
+test('the supervisor loads node:http only for the admin endpoint (--metrics-bind)', () => {
+  const loaded = inFreshNode(`
+    require(src + '/supervisor/supervisor.js');
+    const http = () => process.moduleLoadList.some((m) => m === 'NativeModule http');
+    const before = http();
+    const { AdminServer } = require(src + '/supervisor/admin-server.js');
+    new AdminServer({ collect: async () => [], book: {}, slowRequestMs: 0 });
+    console.log(JSON.stringify({ before, after: http() }));
+  `);
+  assert.deepEqual(loaded, { before: false, after: true });
 });
