@@ -83,6 +83,9 @@ export interface Config {
   readonly rootPath: string;
   readonly proxyProtocol: boolean;
   readonly proxyAllowIps: string;
+  readonly http2: boolean;
+  readonly http2MaxConcurrentStreams: number;
+  readonly http2MaxSessionMemoryBytes: number;
   /** Accepted for compatibility; no effect. */
   readonly useKqueue: boolean;
   /** Where each value came from. */
@@ -239,6 +242,9 @@ export function loadConfig(args: CommandLineValues, env: Env): Config {
     rootPath: str('rootPath') ?? '',
     proxyProtocol: values.get('proxyProtocol') === true,
     proxyAllowIps: str('proxyAllowIps') ?? '',
+    http2: values.get('http2') === true,
+    http2MaxConcurrentStreams: num('http2MaxConcurrentStreams'),
+    http2MaxSessionMemoryBytes: num('http2MaxSessionMemoryBytes'),
     useKqueue: values.get('useKqueue') === true,
     sources,
     warnings: warnings(env, origin('useKqueue')),

@@ -4,7 +4,7 @@
 import * as fs from 'node:fs';
 import * as net from 'node:net';
 import * as tls from 'node:tls';
-import { Connection, type ConnectionEvents, type ConnectionOptions, type ExchangeEnd } from '../http/connection';
+import { Connection, type ConnectionEvents, type ConnectionOptions, type ExchangeEnd, type ExchangeRecord } from '../http/connection';
 import { cannedResponse } from '../http/canned';
 import type { RequestHead } from '../http/request-head';
 import { HostStartError } from '../bridge/host';
@@ -16,6 +16,10 @@ import { AccessLogger } from './access-logger';
 import { ClientFacts } from './client-facts';
 import { dropPrivileges, hostIds } from './privileges';
 import { hostTitle } from './titles';
+import type { ConnectionFacts } from './environ';
+import { Http2Sessions } from '../http2/session';
+import { sniffPreface } from '../http2/preface';
+import type { StreamSide } from '../http2/stream-side';
 import { EXIT, type FromWorker, type WorkerConfig } from '../ipc/contract';
 
 export const SERVER_NAME = 'yimmo-wsgi';
@@ -31,8 +35,10 @@ const SWEEP_MS = 250;
 
 export class Worker {
   private readonly connections = new Set<Connection>();
-  /** Connections whose parsed request waits for a host to be (re)started. */
-  private readonly waiting = new Set<Connection>();
+  /** Connections (or HTTP/2 streams) whose parsed request waits for a host to be (re)started. */
+  private readonly waiting = new Set<{ startWaiting(): void }>();
+  /** --http2: the HTTP/2 sessions (src/http2/session.ts); undefined: HTTP/1.x only. */
+  private readonly http2: Http2Sessions<ConnectionFacts> | undefined;
   private readonly hosts: HostKeeper;
   private readonly connectionOptions: ConnectionOptions;
   private readonly clientFacts: ClientFacts;
@@ -80,6 +86,20 @@ export class Worker {
       hostStartTimeoutMs: config.hostStartTimeoutMs,
       serverName: SERVER_NAME,
     };
+    this.http2 = config.http2 === null ? undefined : new Http2Sessions<ConnectionFacts>(
+      { ...this.connectionOptions, http2: config.http2 },
+      {
+        startExchange: (side, head, facts) => this.startExchange(side, head, facts),
+        exchangeDone: (side, record) => this.exchangeDone(side, record),
+        rejected: (socket, error) => log.info(`${this.clientFacts.clientAddress(socket)} HTTP/2 stream rejected with ${error.status}: ${error.code} (${error.detail})`),
+        closed: () => this.connectionClosed(),
+      },
+    );
+  }
+
+  /** Open client connections: HTTP/1.x ones and HTTP/2 sessions. */
+  private get openConnections(): number {
+    return this.connections.size + (this.http2?.size ?? 0) + this.h2Pending.size;
   }
 
   /** Loads the application first, then listens: a broken app never binds the port. */
@@ -132,7 +152,13 @@ export class Worker {
       return net.createServer({ noDelay: true, allowHalfOpen: true }, (socket) => this.accept(socket, 'http'));
     }
     const server = tls.createServer(
-      { cert: fs.readFileSync(tlsFiles.certPath), key: fs.readFileSync(tlsFiles.keyPath), allowHalfOpen: true },
+      {
+        cert: fs.readFileSync(tlsFiles.certPath),
+        key: fs.readFileSync(tlsFiles.keyPath),
+        allowHalfOpen: true,
+        // --http2: ALPN offers h2 first; a client that names neither gets HTTP/1.1.
+        ...(this.http2 !== undefined ? { ALPNProtocols: ['h2', 'http/1.1'] } : {}),
+      },
       (socket) => this.accept(socket, 'https'),
     );
     server.on('tlsClientError', (err) => log.debug(`TLS handshake failed: ${err.message}`));
@@ -149,18 +175,35 @@ export class Worker {
   }
 
   private accept(socket: net.Socket, scheme: 'http' | 'https'): void {
-    if (this.shuttingDown || this.connections.size >= this.config.maxConnections) {
-      if (!this.shuttingDown) log.warning(`${WORKER_ERRORS.YW_OVERLOADED.code}: ${this.connections.size} connections; answering 503`);
+    if (this.shuttingDown || this.openConnections >= this.config.maxConnections) {
+      if (!this.shuttingDown) log.warning(`${WORKER_ERRORS.YW_OVERLOADED.code}: ${this.openConnections} connections; answering 503`);
       socket.on('error', () => socket.destroy());
       socket.end(cannedResponse(503, true, SERVER_NAME));
       return;
     }
     const facts = this.clientFacts.facts(socket, scheme);
-    const connection = new Connection(socket, this.connectionOptions, (conn, head) => this.startExchange(conn, head, facts), this.events);
-    this.connections.add(connection);
+    const http1 = (): void => {
+      const connection = new Connection(socket, this.connectionOptions, (conn, head) => this.startExchange(conn, head, facts), this.events);
+      this.connections.add(connection);
+    };
+    const h2 = this.http2;
+    if (h2 === undefined) return http1();
+    // --http2: TLS chose by ALPN; plain TCP by the first bytes (the h2c preface, or not).
+    if (socket instanceof tls.TLSSocket) return socket.alpnProtocol === 'h2' ? h2.accept(socket, facts) : http1();
+    this.h2Pending.add(socket); // counted against --max-connections and drained while undecided
+    sniffPreface(socket, this.config.idleTimeoutMs, (kind) => {
+      this.h2Pending.delete(socket);
+      if (kind === 'h2') return h2.accept(socket, facts);
+      http1();
+      socket.resume();
+    });
+    socket.once('close', () => this.h2Pending.delete(socket) && this.connectionClosed());
   }
 
-  private startExchange(connection: Connection, head: RequestHead, facts: ConstructorParameters<typeof BridgeExchange>[3]) {
+  /** Plain-TCP sockets whose first bytes have not yet said HTTP/1.1 or HTTP/2. */
+  private readonly h2Pending = new Set<net.Socket>();
+
+  private startExchange(connection: Connection | StreamSide, head: RequestHead, facts: ConnectionFacts) {
     const host = this.hosts.current;
     if (host === undefined || !host.isAlive) {
       // Between a host's death (or recycling) and its replacement: the
@@ -177,14 +220,20 @@ export class Worker {
     for (const connection of waiting) connection.startWaiting();
   }
 
+  private exchangeDone(source: Connection | StreamSide, record: ExchangeRecord): void {
+    // Behind the PROXY protocol the client is the one its header names.
+    const client = this.clientFacts.clientAddress(source.socket);
+    const timeout = CLIENT_ERRORS[record.end];
+    if (timeout !== undefined && enabled('INFO')) log.info(`${client} ${timeout.code}: ${timeout.message}`);
+    this.access?.exchangeDone(source, record, client);
+  }
+
+  private connectionClosed(): void {
+    if (this.shuttingDown && this.openConnections === 0) void this.finishShutdown();
+  }
+
   private readonly events: ConnectionEvents = {
-    exchangeDone: (connection, record) => {
-      // Behind the PROXY protocol the client is the one its header names.
-      const client = this.clientFacts.clientAddress(connection.socket);
-      const timeout = CLIENT_ERRORS[record.end];
-      if (timeout !== undefined && enabled('INFO')) log.info(`${client} ${timeout.code}: ${timeout.message}`);
-      this.access?.exchangeDone(connection, record, client);
-    },
+    exchangeDone: (connection, record) => this.exchangeDone(connection, record),
     rejected: (connection, error) => {
       const known = (HTTP_ERRORS as Record<string, { message: string }>)[error.code];
       log.info(`${this.clientFacts.clientAddress(connection.socket)} rejected with ${error.status}: ${error.code} ${known?.message ?? ''} (${error.detail})`);
@@ -192,13 +241,14 @@ export class Worker {
     closed: (connection) => {
       this.connections.delete(connection);
       this.waiting.delete(connection);
-      if (this.shuttingDown && this.connections.size === 0) void this.finishShutdown();
+      this.connectionClosed();
     },
   };
 
   private readonly sweep = (): void => {
     const now = Date.now();
     for (const connection of this.connections) connection.check(now);
+    this.http2?.check(now);
   };
 
   /** Graceful stop: no new connections, idle ones closed now, busy ones after their response. */
@@ -210,7 +260,9 @@ export class Worker {
       if (connection.isIdle) connection.close();
       else connection.closeAfterResponse = true;
     }
-    if (this.connections.size === 0) void this.finishShutdown();
+    this.http2?.shutdown(); // GOAWAY: open streams finish
+    for (const socket of this.h2Pending) socket.destroy(); // no request began on them
+    if (this.openConnections === 0) void this.finishShutdown();
   }
 
   private finished = false;
@@ -227,6 +279,7 @@ export class Worker {
     void this.hosts.stop();
     setTimeout(() => process.exit(0), 100).unref();
     for (const connection of this.connections) connection.abort();
+    this.http2?.abort();
   }
 
   private exit(code: number): void {

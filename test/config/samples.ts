@@ -82,6 +82,9 @@ export function samples(box: Sandbox): Sample[] {
     { key: 'remoteAddrFromForwarded', cli: ['false', false], env: ['true', true], yaml: [true, true] },
     { key: 'rootPath', cli: ['/app', '/app'], env: ['/a/b', '/a/b'], yaml: ['/x', '/x'] },
     { key: 'proxyProtocol', cli: ['0', false], env: ['1', true], yaml: [true, true] },
+    { key: 'http2', cli: ['1', true], env: ['0', false], yaml: [true, true] },
+    { key: 'http2MaxConcurrentStreams', cli: ['10', 10], env: ['200', 200], yaml: [1, 1] },
+    { key: 'http2MaxSessionMemoryBytes', cli: ['2M', 2 * 1024 * 1024], env: ['1048576', 1048576], yaml: ['64M', 64 * 1024 * 1024] },
     { key: 'proxyAllowIps', cli: ['10.1.0.0/16', '10.1.0.0/16'], env: ['fd00::/8', 'fd00::/8'], yaml: ['127.0.0.1', '127.0.0.1'] },
     { key: 'useKqueue', env: ['0', false], yaml: [true, true] },
   ];
