@@ -1,0 +1,247 @@
+// HTTP/2 (--http2) against real clients: curl --http2-prior-knowledge and
+// --http2 (TLS ALPN), nghttp, h2load, node:http2's client, and h2probe.py for
+// flow control. Each stream is one WSGI request over the same bridge as
+// HTTP/1.1, which keeps its own parser on the same port.
+import { after, before, test } from 'node:test';
+import * as assert from 'node:assert/strict';
+import * as fs from 'node:fs';
+import * as http2 from 'node:http2';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { get, makeTlsCert, request, startServer, type RunningServer } from '../support/server';
+import { curl, probe, run, H2_ERROR } from '../support/h2-clients';
+import { pseudoRandomBytes, sha256 } from './live-helpers';
+
+const DIR = fs.mkdtempSync(path.join(os.tmpdir(), 'yimmo-h2-'));
+const ACCESS = path.join(DIR, 'access.log');
+let server: RunningServer;
+let base: string;
+
+before(async () => {
+  server = await startServer('h2_app:app', {
+    args: ['--http2', '--no-threads', '4', '--send-timeout', '2', '--access-log', ACCESS],
+  });
+  base = `http://127.0.0.1:${server.port}`;
+});
+after(async () => {
+  await server.stop();
+});
+
+function json(text: string): Record<string, unknown> & { headers: Record<string, string> } {
+  return JSON.parse(text) as Record<string, unknown> & { headers: Record<string, string> };
+}
+
+/** One request on a node:http2 session: status, headers, body. */
+function h2request(session: http2.ClientHttp2Session, reqPath: string, method = 'GET', body?: Buffer): Promise<{ status: number; headers: http2.IncomingHttpHeaders; body: Buffer }> {
+  return new Promise((resolve, reject) => {
+    const req = session.request({ ':path': reqPath, ':method': method }, { endStream: body === undefined });
+    const parts: Buffer[] = [];
+    let headers: http2.IncomingHttpHeaders = {};
+    req.on('response', (h) => (headers = h));
+    req.on('data', (d: Buffer) => parts.push(d));
+    req.on('end', () => resolve({ status: Number(headers[':status']), headers, body: Buffer.concat(parts) }));
+    req.on('error', reject);
+    if (body !== undefined) req.end(body);
+  });
+}
+
+test('curl --http2-prior-knowledge: SERVER_PROTOCOL HTTP/2, :authority as HTTP_HOST, split cookies joined with "; "', async () => {
+  const r = await curl(['--http2-prior-knowledge', '-w', '\n%{http_version}', '-H', 'cookie: a=1', '-H', 'cookie: b=2', `${base}/echo?x=1`]);
+  assert.equal(r.code, 0, r.stderr);
+  const [body, version] = r.stdout.split('\n');
+  assert.equal(version, '2');
+  const seen = json(body ?? '');
+  assert.equal(seen['protocol'], 'HTTP/2');
+  assert.equal(seen['query'], 'x=1');
+  assert.equal(seen['scheme'], 'http');
+  assert.equal(seen['file_wrapper'], true);
+  assert.equal(seen.headers['HTTP_HOST'], `127.0.0.1:${server.port}`);
+  assert.equal(seen['server_port'], String(server.port));
+  assert.equal(seen.headers['HTTP_COOKIE'], 'a=1; b=2');
+});
+
+test('HTTP/1.1 on the same port keeps its own parser (a malformed request still gets 400)', async () => {
+  const r = await curl(['--http1.1', '-w', '\n%{http_version}', `${base}/echo`]);
+  const [body, version] = r.stdout.split('\n');
+  assert.equal(version, '1.1');
+  assert.equal(json(body ?? '')['protocol'], 'HTTP/1.1');
+  const bad = await request(server.port, 'GET /echo HTTP/1.1\r\nHost: a\r\nBad Name: x\r\n\r\n');
+  assert.equal(bad.status, 400);
+  // A request that only begins like the preface is HTTP/1.1's to judge.
+  const pri = await request(server.port, 'PRI / HTTP/1.1\r\nHost: a\r\n\r\n');
+  assert.equal(pri.status, 404);
+  const ok = await request(server.port, get('/echo'));
+  assert.equal(ok.status, 200);
+});
+
+test('an upload of 1 MB with Expect: 100-continue reaches the app whole', async () => {
+  const file = path.join(DIR, 'upload.bin');
+  const data = pseudoRandomBytes(1_000_000);
+  fs.writeFileSync(file, data);
+  const r = await curl(['--http2-prior-knowledge', '-H', 'expect: 100-continue', '--data-binary', `@${file}`, `${base}/upload`]);
+  assert.equal(r.code, 0, r.stderr);
+  assert.deepEqual(JSON.parse(r.stdout), { size: data.length, sha256: sha256(data) });
+});
+
+test('a request body without content-length is read to END_STREAM (no CONTENT_LENGTH in the environ)', async () => {
+  const session = http2.connect(base);
+  try {
+    const r = await h2request(session, '/echo', 'POST', Buffer.from('no length here'));
+    assert.equal(r.status, 200);
+    const seen = json(r.body.toString());
+    assert.equal(seen['body'], 'no length here');
+    assert.equal(seen.headers['CONTENT_LENGTH'], undefined);
+  } finally {
+    session.close();
+  }
+});
+
+test('a streamed response arrives whole and in order, ended by END_STREAM', async () => {
+  const r = await curl(['--http2-prior-knowledge', '-D', '-', `${base}/stream?n=20`]);
+  assert.equal(r.code, 0, r.stderr);
+  assert.match(r.stdout, /^HTTP\/2 200/);
+  assert.doesNotMatch(r.stdout, /content-length|transfer-encoding/i);
+  assert.ok(r.stdout.endsWith(Array.from({ length: 20 }, (_, i) => `chunk${i};`).join('')));
+});
+
+test('hop-by-hop fields from the app are dropped; repeated Set-Cookie fields stay separate', async () => {
+  const hop = await curl(['--http2-prior-knowledge', '-D', '-', `${base}/hop`]);
+  assert.equal(hop.code, 0, hop.stderr);
+  assert.match(hop.stdout, /x-kept: yes/);
+  assert.doesNotMatch(hop.stdout, /^(connection|keep-alive|transfer-encoding|upgrade):/im);
+  assert.ok(hop.stdout.endsWith('hop'));
+  const cookies = await curl(['--http2-prior-knowledge', '-D', '-', `${base}/cookies`]);
+  assert.match(cookies.stdout, /set-cookie: a=1\r\nset-cookie: b=2/);
+});
+
+test('a response short of its Content-Length ends with RST_STREAM, not END_STREAM (curl sees a stream error)', async () => {
+  const r = await curl(['--http2-prior-knowledge', `${base}/short`]);
+  assert.equal(r.code, 92, `curl exit ${r.code}: ${r.stderr}`); // CURLE_HTTP2_STREAM
+});
+
+test('wsgi.file_wrapper sends the file over the stream', async () => {
+  const r = await curl(['--http2-prior-knowledge', `${base}/file`]);
+  assert.equal(r.code, 0, r.stderr);
+  assert.equal(r.stdout, fs.readFileSync(path.join(__dirname, '..', '..', '..', 'test', 'apps', 'h2_app.py'), 'latin1'));
+});
+
+test('nghttp runs 20 concurrent streams on one connection', async () => {
+  const urls = Array.from({ length: 20 }, (_, i) => `${base}/stream?n=${i + 1}`);
+  const r = await run('nghttp', ['-n', '-s', '-m', '1', ...urls]);
+  assert.equal(r.code, 0, r.stderr);
+  // -s prints one line per completed stream, ending with its path.
+  const lines = r.stdout.split('\n').filter((l) => /\s\/stream\?n=\d+$/.test(l));
+  assert.equal(lines.length, 20, r.stdout);
+});
+
+test('h2load: 200 requests over 2 connections x 10 streams all succeed', async () => {
+  const r = await run('h2load', ['-n', '200', '-c', '2', '-m', '10', `${base}/echo`]);
+  assert.equal(r.code, 0, r.stderr);
+  assert.match(r.stdout, /requests: 200 total, 200 started, 200 done, 200 succeeded, 0 failed, 0 errored/);
+  assert.match(r.stdout, /status codes: 200 2xx/);
+});
+
+test('a host crash answers 502 on its stream only; the same connection is then served by the new host', async () => {
+  const session = http2.connect(base);
+  try {
+    const crashed = await h2request(session, '/crash');
+    assert.equal(crashed.status, 502);
+    const next = await h2request(session, '/echo');
+    assert.equal(next.status, 200);
+    assert.equal(json(next.body.toString())['protocol'], 'HTTP/2');
+  } finally {
+    session.close();
+  }
+});
+
+test('a slow reader (curl at 1 MB/s) gets every byte of a 3 MiB generator', async () => {
+  const r = await run('curl', ['-sS', '--http2-prior-knowledge', '--limit-rate', '1M', '-o', '/dev/null', '-w', '%{size_download} %{http_version}', `${base}/download?mb=3`], 60_000);
+  assert.equal(r.code, 0, r.stderr);
+  assert.equal(r.stdout, `${3 * 1024 * 1024} 2`);
+});
+
+test('a client that never opens its window holds the stream until the send timeout, then gets RST_STREAM; the server stays up', async () => {
+  const started = Date.now();
+  const r = await probe(server.port, 'no-window', '/download?mb=8', '20');
+  const ms = Date.now() - started;
+  const reset = r.frames.find((f) => f.type === 'RSTSTREAM' && f.stream === 1);
+  assert.ok(reset !== undefined, JSON.stringify(r));
+  assert.equal(reset.error, H2_ERROR.CANCEL);
+  assert.ok(ms >= 2000, `reset after ${ms} ms, before the 2 s send timeout`);
+  assert.ok(r.body1 === 0, 'no DATA can pass a zero window');
+  assert.equal((await curl(['--http2-prior-knowledge', `${base}/echo`])).code, 0);
+});
+
+test('the access log says HTTP/2.0 for h2 streams', async () => {
+  await curl(['--http2-prior-knowledge', `${base}/echo?logged=1`]);
+  const deadline = Date.now() + 5000;
+  let text = '';
+  while (Date.now() < deadline) {
+    text = fs.readFileSync(ACCESS, 'utf8');
+    if (text.includes('/echo?logged=1')) break;
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  assert.match(text, /"GET \/echo\?logged=1 HTTP\/2\.0" 200 \d+/);
+});
+
+test('without --http2 a preface is HTTP/1.1 to us (off by default)', async () => {
+  const plain = await startServer('h2_app:app');
+  try {
+    const r = await curl(['--http2-prior-knowledge', `http://127.0.0.1:${plain.port}/echo`]);
+    assert.notEqual(r.code, 0);
+    const h1 = await request(plain.port, get('/echo'));
+    assert.equal(h1.status, 200);
+  } finally {
+    await plain.stop();
+  }
+});
+
+test('with TLS, ALPN offers h2 and http/1.1: curl --http2 gets HTTP/2 with an https scheme, --http1.1 HTTP/1.1', async () => {
+  const { cert, key } = makeTlsCert();
+  const tlsServer = await startServer('h2_app:app', { args: ['--http2', '--tls-cert', cert, '--tls-key', key] });
+  try {
+    const url = `https://127.0.0.1:${tlsServer.port}/echo`;
+    const h2 = await curl(['-k', '--http2', '-w', '\n%{http_version}', url]);
+    const [body, version] = h2.stdout.split('\n');
+    assert.equal(version, '2', h2.stderr);
+    assert.equal(json(body ?? '')['scheme'], 'https');
+    assert.equal(json(body ?? '')['protocol'], 'HTTP/2');
+    const h1 = await curl(['-k', '--http1.1', '-w', '\n%{http_version}', url]);
+    assert.equal(h1.stdout.split('\n')[1], '1.1');
+    const nghttp = await run('nghttp', ['-n', '-s', url]);
+    assert.equal(nghttp.code, 0, nghttp.stderr);
+  } finally {
+    await tlsServer.stop();
+  }
+});
+
+test('graceful stop: GOAWAY, the open stream finishes, the server exits 0', async () => {
+  const s = await startServer('h2_app:app', { args: ['--http2'] });
+  const session = http2.connect(`http://127.0.0.1:${s.port}`);
+  let goaway = false;
+  session.on('goaway', () => (goaway = true));
+  session.on('error', () => undefined);
+  try {
+    const pending = h2request(session, '/sleep?s=1.5');
+    await new Promise((r) => setTimeout(r, 500));
+    const exited = s.stop('SIGTERM');
+    const r = await pending;
+    assert.equal(r.status, 200);
+    assert.equal(r.body.toString(), 'slept');
+    assert.equal(goaway, true);
+    assert.equal(await exited, 0);
+  } finally {
+    session.destroy();
+    await s.stop('SIGKILL');
+  }
+});
+
+test('a request timeout answers 504 on the stream', async () => {
+  const s = await startServer('h2_app:app', { args: ['--http2', '--request-timeout', '1'] });
+  try {
+    const r = await curl(['--http2-prior-knowledge', '-w', '%{http_code}', '-o', '/dev/null', `http://127.0.0.1:${s.port}/sleep?s=4`]);
+    assert.equal(r.stdout, '504');
+  } finally {
+    await s.stop();
+  }
+});
