@@ -68,5 +68,6 @@ export const STARTUP_ERRORS = registry({
   // --- end config codes ---
   YW_APP_LOAD: 'application failed to load',
   YW_BIND: 'cannot listen on the address',
+  YW_METRICS_BIND: 'cannot listen on the metrics address (--metrics-bind)',
   YW_PYTHON: 'python interpreter cannot be started',
 });

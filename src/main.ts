@@ -12,6 +12,7 @@ import { Supervisor } from './supervisor/supervisor';
 import { prepareProcess, readsExecutableVariable, type Prepared } from './process-setup';
 import { memberOf } from './config/accounts';
 import { versionsText } from './cli/versions';
+import { splitHostPort } from './config/values';
 
 function version(): string {
   const pkg = JSON.parse(fs.readFileSync(path.join(__dirname, '..', '..', 'package.json'), 'utf8')) as { version: string };
@@ -64,7 +65,7 @@ export function workerConfig(config: Config): WorkerConfig {
       gid: config.group?.gid ?? config.user?.gid ?? null,
       groups: config.user === null ? [] : memberOf(config.user.name),
     },
-    listen: config.processes === 1,
+    slowRequestMs: config.slowRequestMs,
   };
 }
 
@@ -129,7 +130,19 @@ function runSupervisor(): void {
     process.exit(EXIT.config);
   }
   process.title = `yimmo-wsgi: supervisor [${appSpec}]`;
-  new Supervisor(workerConfig(config), { version: version(), appSpec, onListening: () => prepared.listening() }).start();
+  const metricsBind = config.metricsBind === null ? null : (splitHostPort(config.metricsBind) ?? null);
+  new Supervisor({
+    config: workerConfig(config),
+    banner: { version: version(), appSpec, onListening: () => prepared.listening() },
+    metricsBind,
+    reload: () => {
+      // SIGHUP: the same argv and environment, the config file read again.
+      const again = resolveInvocation(process.argv.slice(2), process.env);
+      if (again.action !== 'run') throw new Error('the command line no longer runs a server');
+      for (const warning of again.config.warnings) log.warning(warning);
+      return workerConfig(again.config);
+    },
+  }).start();
 }
 
 runSupervisor();

@@ -24,8 +24,9 @@ import traceback
 from . import log
 from .protocol import (
     BODY, BODY_END, BODY_ERROR, CANCEL, CREDIT, DIRECT_GO, DIRECT_REFUSED, DUMP_STACK, FILE_DONE, FORGET,
-    HEADER, HEADER_SIZE, MAX_PAYLOAD, NAMES, REQUEST, U32, ProtocolError,
+    HEADER, HEADER_SIZE, MAX_PAYLOAD, NAMES, REQUEST, STATUS, U32, ProtocolError,
 )
+from . import status
 
 RECV_BUFFER = 256 * 1024
 # Never call recv_into with less room than this (no tiny reads).
@@ -64,7 +65,7 @@ class Stream(object):
     __slots__ = (
         "sid", "payload", "mutex", "cond", "granted", "used", "cancelled",
         "buf", "body_done", "body_error", "file_done", "thread", "env",
-        "direct", "direct_go", "direct_refused",
+        "direct", "direct_go", "direct_refused", "queued",
     )
 
     def __init__(self, sid, payload, window, mutex):
@@ -84,6 +85,7 @@ class Stream(object):
         self.direct = False        # REQUEST flag d: the worker offers direct writes
         self.direct_go = None      # DIRECT_GO payload: connection ID, the HTTP head to write first
         self.direct_refused = False  # DIRECT_REFUSED: send the body over the bridge after all
+        self.queued = _monotonic()  # when it arrived: the wait for a thread is measured from here
 
     def wait(self, ready, timeout=None):
         """Block until ``ready()`` is true (checked under the mutex), or
@@ -127,6 +129,7 @@ class Channel(object):
         self.streams = {}
         self.queue = None  # set by main: where new streams go
         self.greenlets = {}  # thread ident -> greenlet, under gevent (DUMP_STACK)
+        self.waits = status.WaitHistogram()  # seconds streams waited for a thread (STATUS)
         self._send_lock = threading.Lock()
         self._new_lock = threading.Lock
         self._sendall = sock.sendall
@@ -314,6 +317,9 @@ class Channel(object):
                     stream = Stream(sid, bytes(view[pstart:fend]), self.response_window, self._new_lock())
                     streams[sid] = stream
                     self.queue.put(stream)
+                    continue
+                if ftype == STATUS and not sid:
+                    status.answer_later(self, bytes(view[pstart:fend]))
                     continue
                 if ftype == FORGET and not sid:
                     if length != 4:

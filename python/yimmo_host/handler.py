@@ -9,6 +9,7 @@ the header pairs arrive as ready environ entries.
 import os
 import sys
 import threading
+import time
 import traceback
 from urllib.parse import unquote_to_bytes
 
@@ -18,6 +19,8 @@ from .file_wrapper import FileWrapper
 from .input import EMPTY_INPUT, Input
 from .protocol import ABORT, HEADER, REQUEST_FIXED_FIELDS, ProtocolError
 from .wsgi import Response
+
+_monotonic = time.monotonic
 
 
 class Handler(object):
@@ -106,6 +109,7 @@ class Handler(object):
                 ch.flush()  # nothing else to do: the outbox goes now
             stream = get()
             stream.thread = ident
+            ch.waits.observe(_monotonic() - stream.queued)
             try:
                 handle(stream)
             except ProtocolError as exc:

@@ -84,9 +84,11 @@ def main():
         log.set_level(level)
     log.use_records(opts["log_records"])
     # The worker decides when the host stops (it closes the socket); a ^C on
-    # the terminal reaches the whole process group and must not kill us first.
-    signal.signal(signal.SIGINT, signal.SIG_IGN)
-    signal.signal(signal.SIGTERM, signal.SIG_IGN)
+    # the terminal, or any signal meant for the supervisor and sent to the
+    # whole process group (HUP reload, TTIN/TTOU...), must not kill or stop us
+    # (src/ipc/contract.ts SUPERVISOR_SIGNALS). The app may install its own.
+    for name in ("SIGINT", "SIGTERM", "SIGQUIT", "SIGHUP", "SIGUSR1", "SIGUSR2", "SIGTTIN", "SIGTTOU", "SIGWINCH"):
+        signal.signal(getattr(signal, name), signal.SIG_IGN)
     _die_with_parent()
     if opts["protocol"] != 1:
         log.warning("worker speaks protocol %d, this host speaks 1" % opts["protocol"])

@@ -6,6 +6,7 @@ golden frames in test/golden/frames.json can check it byte for byte and the
 hot paths in channel.py / wsgi.py can use its precompiled structs.
 """
 
+import json
 import struct
 
 PROTOCOL_VERSION = 1
@@ -42,6 +43,7 @@ DUMP_STACK = 0x17
 DIRECT_GO = 0x18
 FORGET = 0x19
 DIRECT_REFUSED = 0x1A
+STATUS = 0x1F  # stream 0: the worker asks what the threads do (status.py)
 # Host -> worker.
 HEAD = 0x20
 HEAD_END = 0x21
@@ -53,22 +55,23 @@ CONTINUE = 0x26
 WINDOW = 0x27
 DIRECT = 0x28
 DIRECT_UNDONE = 0x29
+STATUS_REPLY = 0x2F
 
 NAMES = {
     HELLO: "HELLO", LOAD_ERROR: "LOAD_ERROR",
     REQUEST: "REQUEST", BODY: "BODY", BODY_END: "BODY_END",
     BODY_ERROR: "BODY_ERROR", CREDIT: "CREDIT", CANCEL: "CANCEL",
     FILE_DONE: "FILE_DONE", DUMP_STACK: "DUMP_STACK", DIRECT_GO: "DIRECT_GO",
-    FORGET: "FORGET", DIRECT_REFUSED: "DIRECT_REFUSED",
+    FORGET: "FORGET", DIRECT_REFUSED: "DIRECT_REFUSED", STATUS: "STATUS", STATUS_REPLY: "STATUS_REPLY",
     HEAD: "HEAD", HEAD_END: "HEAD_END", DATA: "DATA", END: "END",
     FILE: "FILE", ABORT: "ABORT", CONTINUE: "CONTINUE", WINDOW: "WINDOW",
     DIRECT: "DIRECT", DIRECT_UNDONE: "DIRECT_UNDONE",
 }
 WORKER_TO_HOST = frozenset((REQUEST, BODY, BODY_END, BODY_ERROR, CREDIT,
                             CANCEL, FILE_DONE, DUMP_STACK, DIRECT_GO, FORGET,
-                            DIRECT_REFUSED))
+                            DIRECT_REFUSED, STATUS))
 HOST_TO_WORKER = frozenset((HELLO, LOAD_ERROR, HEAD, HEAD_END, DATA, END,
-                            FILE, ABORT, CONTINUE, WINDOW, DIRECT, DIRECT_UNDONE))
+                            FILE, ABORT, CONTINUE, WINDOW, DIRECT, DIRECT_UNDONE, STATUS_REPLY))
 
 # FILE count meaning "to the end of the file".
 TO_EOF = (1 << 64) - 1
@@ -203,6 +206,33 @@ def decode_direct_go(payload):
     if len(payload) < 4:
         raise ProtocolError("DIRECT_GO payload of %d bytes" % len(payload))
     return U32.unpack_from(payload)[0], memoryview(payload)[4:]
+
+
+# ---------------------------------------------------------------- STATUS
+
+U32_PAIR = struct.Struct(">II")
+
+
+def decode_status_query(payload):
+    """STATUS payload -> (query id, stream whose stack is wanted or 0)."""
+    if len(payload) != 8:
+        raise ProtocolError("STATUS payload of %d bytes" % len(payload))
+    return U32_PAIR.unpack(payload)
+
+
+def encode_status_query(query, stack_of):
+    return U32_PAIR.pack(query, stack_of)
+
+
+def encode_status_reply(query, report):
+    """STATUS_REPLY payload: u32 query id, then the report as UTF-8 JSON."""
+    return U32.pack(query) + json.dumps(report, separators=(",", ":")).encode("utf-8")
+
+
+def decode_status_reply(payload):
+    if len(payload) < 4:
+        raise ProtocolError("STATUS_REPLY payload of %d bytes" % len(payload))
+    return U32.unpack_from(payload)[0], json.loads(payload[4:].decode("utf-8"))
 
 
 # ---------------------------------------------------------------- FILE

@@ -46,6 +46,8 @@ export class Host {
   private outboxBytes = 0;
   private alive = true;
   private exitListeners: Array<(code: number | null, signal: string | null) => void> = [];
+  /** Frames on stream 0 after the handshake (STATUS_REPLY): read by src/bridge/host-status.ts. */
+  onConnectionFrame: ((frame: Frame) => void) | undefined;
 
   /** For host-start.ts, once the handshake is done. */
   constructor(
@@ -87,6 +89,7 @@ export class Host {
   private readonly route = (frame: Frame): void => {
     const handler = this.streams.get(frame.stream);
     if (handler !== undefined) handler.onFrame(frame.type, frame.payload);
+    else if (frame.stream === 0) this.onConnectionFrame?.(frame);
   };
 
   get isAlive(): boolean {

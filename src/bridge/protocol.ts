@@ -22,6 +22,8 @@ export const FrameType = {
   DIRECT_GO: 0x18,
   FORGET: 0x19,
   DIRECT_REFUSED: 0x1a,
+  /** Stream 0: asks the host for its STATUS_REPLY (threads, queue, a stack); see docs/protocol.md. */
+  STATUS: 0x1f,
   // host -> worker
   HEAD: 0x20,
   HEAD_END: 0x21,
@@ -33,6 +35,7 @@ export const FrameType = {
   WINDOW: 0x27,
   DIRECT: 0x28,
   DIRECT_UNDONE: 0x29,
+  STATUS_REPLY: 0x2f,
 } as const;
 export type FrameTypeCode = (typeof FrameType)[keyof typeof FrameType];
 
@@ -145,6 +148,58 @@ export function encodeDirectGoFrame(stream: number, connection: number, httpHead
   frame.writeUInt32BE(connection, HEADER_BYTES);
   httpHead.copy(frame, HEADER_BYTES + 4);
   return frame;
+}
+
+/** STATUS payload: u32 query id, u32 stream whose Python stack is wanted (0: none). */
+export function encodeStatusQuery(query: number, stackOf: number): Buffer {
+  const out = Buffer.allocUnsafe(8);
+  out.writeUInt32BE(query, 0);
+  out.writeUInt32BE(stackOf, 4);
+  return out;
+}
+
+export function decodeStatusQuery(payload: Buffer): { readonly query: number; readonly stackOf: number } {
+  if (payload.length !== 8) throw new ProtocolError('STATUS payload must be 8 bytes');
+  return { query: payload.readUInt32BE(0), stackOf: payload.readUInt32BE(4) };
+}
+
+/** What a host says about itself in STATUS_REPLY (UTF-8 JSON after the u32 query id). */
+export interface HostStatusReport {
+  /** Application threads. */
+  readonly threads: number;
+  /** Threads running a request now. */
+  readonly busy: number;
+  /** Requests waiting for a free thread. */
+  readonly queued: number;
+  /** Seconds requests waited for a thread, since the host started: counts[i] <= bounds[i], the last +Inf. */
+  readonly wait: { readonly bounds: number[]; readonly counts: number[]; readonly sum: number; readonly count: number };
+  /** Stream id -> name of the thread running it, for streams a thread has taken. */
+  readonly streams: Record<string, string>;
+  /** The stack of the asked-for stream's thread; null when none was asked or it runs in no thread. */
+  readonly stack: string | null;
+}
+
+export function decodeStatusReply(payload: Buffer): { readonly query: number; readonly report: HostStatusReport } {
+  if (payload.length < 4) throw new ProtocolError('STATUS_REPLY payload too short');
+  let report: unknown;
+  try {
+    report = JSON.parse(payload.toString('utf8', 4));
+  } catch (err) {
+    throw new ProtocolError(`STATUS_REPLY is not JSON: ${(err as Error).message}`);
+  }
+  const r = report as Partial<HostStatusReport> | null;
+  if (r === null || typeof r !== 'object' || typeof r.threads !== 'number' || typeof r.wait !== 'object' || typeof r.streams !== 'object') {
+    throw new ProtocolError('STATUS_REPLY lacks threads, wait or streams');
+  }
+  return { query: payload.readUInt32BE(0), report: report as HostStatusReport };
+}
+
+export function encodeStatusReply(query: number, report: HostStatusReport): Buffer {
+  const json = Buffer.from(JSON.stringify(report), 'utf8');
+  const out = Buffer.allocUnsafe(4 + json.length);
+  out.writeUInt32BE(query, 0);
+  json.copy(out, 4);
+  return out;
 }
 
 export interface FileRequest {

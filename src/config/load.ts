@@ -86,6 +86,9 @@ export interface Config {
   readonly http2: boolean;
   readonly http2MaxConcurrentStreams: number;
   readonly http2MaxSessionMemoryBytes: number;
+  /** HOST:PORT of the admin endpoint (/metrics, /status), or null: off. */
+  readonly metricsBind: string | null;
+  readonly slowRequestMs: number;
   /** Accepted for compatibility; no effect. */
   readonly useKqueue: boolean;
   /** Where each value came from. */
@@ -245,6 +248,8 @@ export function loadConfig(args: CommandLineValues, env: Env): Config {
     http2: values.get('http2') === true,
     http2MaxConcurrentStreams: num('http2MaxConcurrentStreams'),
     http2MaxSessionMemoryBytes: num('http2MaxSessionMemoryBytes'),
+    metricsBind: str('metricsBind'),
+    slowRequestMs: num('slowRequestMs'),
     useKqueue: values.get('useKqueue') === true,
     sources,
     warnings: warnings(env, origin('useKqueue')),

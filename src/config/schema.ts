@@ -74,7 +74,7 @@ export interface LevelSetting extends Common {
 /** Checks applied to string and path settings once their value is chosen. */
 export type Check = 'host' | 'module' | 'expression' | 'executable' | 'tls-file' | 'config-file' | 'log-format'
   | 'error-log' | 'access-log' | 'access-log-format' | 'address-list' | 'root-path'
-  | 'directory' | 'path-list' | 'user' | 'group' | 'umask' | 'pid-file' | 'env-list';
+  | 'directory' | 'path-list' | 'user' | 'group' | 'umask' | 'pid-file' | 'env-list' | 'host-port';
 
 export interface StringSetting extends Common {
   readonly type: 'string' | 'path';
@@ -396,6 +396,22 @@ export const SETTINGS = [
       'An unknown atom stops the server at start-up. In json format the line is the record\'s `message`.',
   },
   {
+    key: 'metricsBind', type: 'string', flag: 'metrics-bind', env: 'YIMMO_WSGI_METRICS_BIND', yaml: 'wsgi.metrics_bind',
+    meta: 'ADDR', default: null, defaultText: 'none (off)', example: '127.0.0.1:9091', check: 'host-port',
+    doc: 'Address (HOST:PORT) of the admin endpoint: Prometheus /metrics and the live /status page',
+    details: 'Served by the supervisor, aggregated over all workers and hosts (docs/operating.md). ' +
+      'It shows request paths, client addresses and Python stacks and has no authentication: bind it to ' +
+      'loopback or a private network, never to a public interface. Port 0 picks a free port (logged at start-up). ' +
+      'An address already in use stops the server at start-up with exit status 4.',
+  },
+  {
+    key: 'slowRequestMs', type: 'seconds', flag: 'slow-request', env: 'YIMMO_WSGI_SLOW_REQUEST',
+    yaml: 'wsgi.slow_request', meta: 'SECONDS', default: 1, max: DAY_S, zeroAllowed: false,
+    doc: 'A request that takes longer is slow: listed on the status page, its Python stack viewable there',
+    details: 'The status page keeps the last 20 finished slow requests per process, and offers the Python stack ' +
+      'of a request in flight for longer than this. It changes nothing about how requests are served.',
+  },
+  {
     key: 'useKqueue', type: 'bool', env: 'YIMMO_WSGI_USE_KQUEUE', yaml: 'wsgi.use_kqueue', meta: '0|1',
     default: false,
     doc: 'Accepted for compatibility; has no effect',
@@ -496,4 +512,5 @@ const CHECK_TEXT: { readonly [C in Check]: string } = {
   umask: 'an octal mask from 000 to 777, e.g. 022',
   'pid-file': 'a file path in an existing directory',
   'root-path': 'a path starting with / and not ending with / (letters, digits and -._~!$&\'()*+,;=:@/)',
+  'host-port': 'HOST:PORT, an IP address ([...] for IPv6) or host name and a port from 0 to 65535, e.g. 127.0.0.1:9091',
 };

@@ -54,6 +54,17 @@ function ok(value: SettingValue): Parsed {
   return { ok: true, value };
 }
 
+/** `HOST:PORT` or `[IPv6]:PORT` -> its parts (the host unbracketed); undefined when malformed. */
+export function splitHostPort(text: string): { readonly host: string; readonly port: number } | undefined {
+  const match = /^(?:\[([^\]]+)\]|([^:[\]]+)):(\d{1,5})$/.exec(text);
+  if (match === null) return undefined;
+  const port = Number(match[3]);
+  if (port > 65535) return undefined;
+  const host = match[1] ?? match[2] ?? '';
+  if (match[1] !== undefined) return isIP(host) === 6 ? { host, port } : undefined;
+  return isIP(host) === 4 || HOST_NAME.test(host) ? { host, port } : undefined;
+}
+
 /** A value given as text: a command-line argument or an environment variable. */
 export function parseText(s: AnySetting, raw: string): Parsed {
   const text = s.type === 'string' || s.type === 'path' ? raw : raw.trim();
@@ -150,6 +161,8 @@ function checkText(s: AnySetting & { readonly type: 'string' | 'path' }, text: s
       const compiled = compileAccessFormat(text);
       return compiled.ok ? ok(text) : { ok: false, reason: compiled.reason };
     }
+    case 'host-port':
+      return splitHostPort(text) === undefined ? fail(s) : ok(text);
     case 'address-list': {
       const parsed = AddressSet.parse(text);
       if ('error' in parsed) return { ok: false, reason: parsed.error };

@@ -217,9 +217,13 @@ export class Connection implements ExchangeSide {
   }
 
   /** Called by the worker's sweep: re-reads the state, then enforces the deadline. */
-  check(now: number): void {
+  /** The sweep's call: returns the wait whose bound passed, if one did (for the metrics). */
+  check(now: number): Wait | undefined {
     this.rearm(now);
-    if (now > this.deadline) this.timeout();
+    if (now <= this.deadline) return undefined;
+    const passed = this.wait;
+    this.timeout();
+    return passed;
   }
 
   // ---- socket events ---------------------------------------------------------

@@ -6,7 +6,7 @@
 import * as http2 from 'node:http2';
 import type { Socket } from 'node:net';
 import type { Exchange, ExchangeRecord } from '../http/connection';
-import type { DeadlineSettings } from '../http/deadlines';
+import type { DeadlineSettings, Wait } from '../http/deadlines';
 import type { ParseError, ParserLimits, RequestHead } from '../http/request-head';
 import { http2Head, isParseError } from './request-head';
 import { StreamSide } from './stream-side';
@@ -30,8 +30,10 @@ export interface Http2Events<F> {
   exchangeDone(side: StreamSide, record: ExchangeRecord): void;
   /** A stream refused before the application (431, 413, 400, 501). */
   rejected(socket: Socket, error: ParseError): void;
-  /** A session ended (for the worker's connection count and its drain). */
-  closed(): void;
+  /** A stream's wait passed its bound (for the metrics). */
+  timedOut(wait: Wait): void;
+  /** A session ended (for the worker's connection count, its drain and its byte counts). */
+  closed(session: object, socket: Socket): void;
 }
 
 /** The flood and abuse bounds given to node:http2 explicitly (node's defaults in brackets, as of Node 20/24). */
@@ -93,6 +95,11 @@ export class Http2Sessions<F> {
     return this.sessions.size;
   }
 
+  /** The sessions' sockets (for the metrics' byte counts). */
+  sockets(): Socket[] {
+    return [...this.sessions].map((e) => e.socket);
+  }
+
   /** An accepted socket that speaks HTTP/2 (ALPN h2, or the h2c preface already read and put back). */
   accept(socket: Socket, facts: F): void {
     const session = http2.performServerHandshake(socket, this.options);
@@ -104,7 +111,7 @@ export class Http2Sessions<F> {
     session.on('close', () => {
       if (!this.sessions.delete(entry)) return;
       for (const side of entry.streams) side.abort();
-      this.events.closed();
+      this.events.closed(entry, socket);
     });
     if (this.draining) this.goAway(entry, Date.now());
   }
@@ -133,7 +140,10 @@ export class Http2Sessions<F> {
   /** The worker's sweep: each stream's deadline, each session's idle bound and close. */
   check(now: number): void {
     for (const entry of this.sessions) {
-      for (const side of entry.streams) side.check(now);
+      for (const side of entry.streams) {
+        const passed = side.check(now);
+        if (passed !== undefined) this.events.timedOut(passed);
+      }
       if (entry.streams.size > 0) continue;
       if (entry.closingSince > 0) {
         // GOAWAY sent and no stream left, yet the client keeps the session (or takes none of our bytes).

@@ -205,10 +205,16 @@ export class StreamSide implements ExchangeSide {
     if (rearms(this.wait, kind)) this.arm(this.wait, Date.now());
   }
 
-  /** Called by the session's sweep. */
-  check(now: number): void {
+  /** Called by the session's sweep; returns the wait that passed its bound, if one did. */
+  check(now: number): Wait | undefined {
     this.rearm(now);
-    if (now <= this.deadline) return;
+    if (now <= this.deadline) return undefined;
+    const passed = this.wait;
+    this.timeout();
+    return passed;
+  }
+
+  private timeout(): void {
     switch (this.wait) {
       case 'body':
         this.stopExchange('request body timed out');

@@ -5,6 +5,7 @@
 import type { LogLevel } from '../log/logger';
 import type { LogFormat } from '../log/record';
 import type { ParserLimits } from '../http/request-head';
+import type { WorkerSnapshot } from './snapshot';
 
 export interface WorkerConfig {
   readonly bindHost: string;
@@ -44,13 +45,10 @@ export interface WorkerConfig {
   readonly http2: { readonly maxConcurrentStreams: number; readonly maxSessionMemoryBytes: number } | null;
   /** The interpreter reads PYTHONEXECUTABLE (>= 3.11), so a host can carry a process title (src/worker/titles.ts). */
   readonly hostTitles: boolean;
-  /** --user / --group resolved to ids: a worker switches after listening, and starts its hosts with them. */
+  /** --user / --group resolved to ids: a worker switches once its app has loaded (it never binds: the supervisor does), and starts its hosts with them. */
   readonly privileges: { readonly uid: number | null; readonly gid: number | null; readonly groups: readonly number[] };
-  /**
-   * Whether the worker listens itself (one worker) or receives connections
-   * from the supervisor, which deals them to the least busy worker.
-   */
-  readonly listen: boolean;
+  /** Finished requests slower than this are kept for the status page (--slow-request). */
+  readonly slowRequestMs: number;
 }
 
 /**
@@ -61,15 +59,58 @@ export interface WorkerConfig {
  */
 export const EXIT = { ok: 0, config: 2, appLoad: 3, bind: 4, python: 5 } as const;
 
-/** Messages on the supervisor <-> worker IPC channel. */
+/**
+ * The signals the supervisor handles (src/supervisor/signals.ts). They also
+ * reach the workers when sent to the process group (Ctrl-C, `kill -HUP
+ * -PGID`): a worker ignores them all but SIGTERM and waits for the
+ * supervisor's word over IPC.
+ */
+export const SUPERVISOR_SIGNALS = ['SIGTERM', 'SIGINT', 'SIGQUIT', 'SIGHUP', 'SIGUSR1', 'SIGUSR2', 'SIGTTIN', 'SIGTTOU', 'SIGWINCH'] as const;
+export type SupervisorSignal = (typeof SUPERVISOR_SIGNALS)[number];
+
+/**
+ * Messages on the supervisor <-> worker IPC channel. A worker loads its app,
+ * says `loaded`, and is then told how it gets connections: `listen` (sent with
+ * the supervisor's listening handle, once per bind; the worker accepts on it
+ * itself) or `dealt` (the fallback: the supervisor accepts and sends each
+ * connection). It answers `serving` once it takes connections.
+ */
 export type ToWorker =
-  | { readonly type: 'config'; readonly config: WorkerConfig }
-  | { readonly type: 'shutdown' }
+  /** `worker`: its number, for its process title and its host's (grows as workers are replaced). */
+  | { readonly type: 'config'; readonly config: WorkerConfig; readonly worker: number }
+  /**
+   * Sent with a bound listening handle: accept on it. `bind` is the index in
+   * the supervisor's list of binds, `of` their number. `balance`: stop
+   * accepting while saturated, as other workers share the socket.
+   */
+  | { readonly type: 'listen'; readonly bind: number; readonly of: number; readonly balance: boolean }
+  /** The fallback: connections come one by one as `connection` messages. */
+  | { readonly type: 'dealt' }
   /** Sent with a socket handle: a connection the supervisor accepted for this worker. */
-  | { readonly type: 'connection' };
+  | { readonly type: 'connection' }
+  /** Whether other workers share the listening socket (processes changed: TTIN/TTOU/HUP). */
+  | { readonly type: 'balance'; readonly balance: boolean }
+  /**
+   * Stop taking connections and exit once the ones in progress are answered.
+   * `stop`: idle keep-alive connections close at once (the server stops);
+   * `retire`: a successor serves, so every connection gets its next response
+   * (with Connection: close) or its idle timeout, and no request races a close.
+   */
+  | { readonly type: 'shutdown'; readonly mode: 'stop' | 'retire' }
+  /** SIGUSR1: reopen log files. */
+  | { readonly type: 'reopen-logs' }
+  /** The supervisor wants a WorkerSnapshot (metrics, status page); `stackOf`: an in-flight request id whose Python stack to include. */
+  | { readonly type: 'stats-request'; readonly id: number; readonly stackOf?: number };
+
 export type FromWorker =
-  /** The host is loaded and, if the worker listens itself, it listens on `port` (0 otherwise). */
-  | { readonly type: 'ready'; readonly port: number; readonly python: string; readonly executable: string; readonly hostPid: number }
+  /** The host has loaded the app: ready to be told how to get connections. */
+  | { readonly type: 'loaded'; readonly python: string; readonly executable: string; readonly hostPid: number }
+  /** Accepting (every `listen` handle listens) or taking dealt connections. */
+  | { readonly type: 'serving' }
+  /** A worker that stopped accepting while saturated has room again: send the listening handles again. */
+  | { readonly type: 'want-listen' }
+  /** A dealt connection arrived: the supervisor closes its copy (it kept it in case this worker died first). */
+  | { readonly type: 'adopted' }
   /** A connection dealt by the supervisor has closed. */
   | { readonly type: 'closed' }
   | { readonly type: 'fatal'; readonly code: string; readonly message: string }
@@ -78,4 +119,6 @@ export type FromWorker =
    * did not finish within the host start timeout); the worker retries with
    * backoff. `attempt` counts the failures since the last host that started.
    */
-  | { readonly type: 'host-failed'; readonly reason: string; readonly attempt: number };
+  | { readonly type: 'host-failed'; readonly reason: string; readonly attempt: number }
+  /** The answer to a 'stats-request' with the same id. */
+  | { readonly type: 'stats'; readonly id: number; readonly snapshot: WorkerSnapshot };

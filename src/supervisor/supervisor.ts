@@ -1,17 +1,29 @@
-// The supervisor (primary process): starts P workers, prints the banner once
-// all listen, replaces workers that die (with backoff), stops for good when
-// the app cannot load or the port cannot be bound, drains on SIGTERM/SIGINT
-// and rolls the workers over on SIGHUP.
-import cluster, { type Worker as ClusterWorker } from 'node:cluster';
-import * as net from 'node:net';
+// The supervisor (the process the user started), a reconciler like
+// gunicorn's arbiter: after every event (a signal, a worker loaded, serving
+// or exited, a backoff timer) it asks src/supervisor/plan.ts which workers to
+// start and which to retire so that P workers of the current generation
+// serve, and does it. Signals are queued and handled one at a time
+// (src/supervisor/signals.ts). The listening sockets belong to the
+// supervisor and outlive every worker (src/supervisor/listen-handle.ts).
+import type * as net from 'node:net';
 import * as path from 'node:path';
-import { log } from '../log/logger';
-import { WORKER_ERRORS } from '../errors';
-import { EXIT, type FromWorker, type ToWorker, type WorkerConfig } from '../ipc/contract';
+import { log, reopenLogFiles, setLogLevel } from '../log/logger';
+import { STARTUP_ERRORS, WORKER_ERRORS } from '../errors';
+import { EXIT, type FromWorker, type ToWorker, type WorkerConfig, type SupervisorSignal } from '../ipc/contract';
+import { plan, type WorkerPhase, type WorkerView } from './plan';
+import { BindError, SharedUnavailable, openSharedListeners, type Bind, type SharedListener } from './listen-handle';
+import { Dealer, type DealTarget } from './dealer';
+import { WorkerProcess } from './worker-process';
+import { queueSignals } from './signals';
+import { AdminServer } from './admin-server';
+import { MetricsBook } from './metrics';
+import { SnapshotRequests, type SnapshotTarget } from './snapshots';
 
 const FIRST_BACKOFF_MS = 500;
 const MAX_BACKOFF_MS = 30_000;
+/** A worker that served this long resets the restart backoff. */
 const HEALTHY_AFTER_MS = 60_000;
+const MAX_PROCESSES = 256; // as the processes setting (src/config/schema.ts)
 
 export interface Banner {
   readonly version: string;
@@ -20,187 +32,460 @@ export interface Banner {
   readonly onListening?: () => void;
 }
 
+export interface SupervisorOptions {
+  readonly config: WorkerConfig;
+  readonly banner: Banner;
+  /** SIGHUP: argv + env + the config file again. Throws an Error whose message is the one line to log. */
+  readonly reload: () => WorkerConfig;
+  /** --metrics-bind: where /metrics and /status are served (src/supervisor/admin-server.ts); null: nowhere. */
+  readonly metricsBind: { readonly host: string; readonly port: number } | null;
+}
+
 interface Child {
-  readonly worker: ClusterWorker;
-  readonly startedAt: number;
-  ready: boolean;
-  retiring: boolean;
-  /** Connections dealt to this worker and not yet closed. */
+  readonly id: number;
+  readonly generation: number;
+  readonly proc: WorkerProcess;
+  phase: WorkerPhase;
+  loaded: Extract<FromWorker, { type: 'loaded' }> | undefined;
+  servingSince: number | undefined;
+  /** Connections dealt to this worker and not yet closed (fallback mode only). */
   open: number;
+  /**
+   * Our copies of sockets dealt to this worker that it has not confirmed yet:
+   * if it dies first they are dealt again instead of being lost.
+   */
+  readonly unconfirmed: net.Socket[];
+  lastFatal: string | undefined;
+  killTimer: NodeJS.Timeout | undefined;
 }
 
 export class Supervisor {
-  private readonly children = new Set<Child>();
-  private backoffMs = FIRST_BACKOFF_MS;
-  private draining = false;
+  private readonly children = new Map<number, Child>();
+  private nextId = 1;
+  private generation = 0;
+  private readonly configs = new Map<number, WorkerConfig>();
+  private processes: number;
+  /** What a failed reload goes back to. */
+  private beforeReload: { generation: number; processes: number } | undefined;
+  private stopping = false;
+  private exiting = false;
   private announced = false;
+  private fatalLogged = false;
+  /** Set once the addresses are bound: shared handles, or the fallback dealer. */
+  private listeners: SharedListener[] | undefined;
+  private dealer: Dealer | undefined;
+  private binding = false;
+  private boundPort = 0;
+  private failures = 0;
+  private nextSpawnAt = 0;
+  private spawnTimer: NodeJS.Timeout | undefined;
   private forceTimer: NodeJS.Timeout | undefined;
-  /** With several workers, the supervisor accepts and deals out connections. */
-  private listener: net.Server | undefined;
+  private readonly script = path.join(__dirname, '..', 'worker', 'main.js');
+  /** --metrics-bind: /metrics and /status. */
+  private admin: AdminServer | undefined;
+  private readonly book = new MetricsBook();
+  private readonly snapshots = new SnapshotRequests();
 
-  constructor(
-    private config: WorkerConfig,
-    private readonly banner: Banner,
-  ) {}
+  constructor(private readonly options: SupervisorOptions) {
+    this.configs.set(0, options.config);
+    this.processes = options.config.processes;
+  }
+
+  private get config(): WorkerConfig {
+    return this.configs.get(this.generation) as WorkerConfig;
+  }
 
   start(): void {
-    // A single worker accepts on the socket itself (SCHED_NONE: no hand-off).
-    // Several workers get their connections from us (see deal()).
-    cluster.schedulingPolicy = cluster.SCHED_NONE;
-    // A small V8 young generation keeps a worker's RSS down (about 25 MB less
-    // under load, bench/README.md) at no measured cost for small responses.
-    cluster.setupPrimary({
-      exec: path.join(__dirname, '..', 'worker', 'main.js'),
-      args: [],
-      execArgv: [...process.execArgv, '--max-semi-space-size=1'],
-      silent: false,
-    });
-    for (let i = 0; i < this.config.processes; i++) this.fork();
-    process.on('SIGTERM', () => this.drain('SIGTERM'));
-    process.on('SIGINT', () => this.drain('SIGINT'));
-    process.on('SIGHUP', () => this.rollingRestart());
-  }
-
-  private fork(): Child {
-    const worker = cluster.fork();
-    const child: Child = { worker, startedAt: Date.now(), ready: false, retiring: false, open: 0 };
-    this.children.add(child);
-    worker.on('online', () => worker.send({ type: 'config', config: this.config } satisfies ToWorker));
-    worker.on('message', (message: FromWorker) => this.onMessage(child, message));
-    worker.on('exit', (code, signal) => this.onExit(child, code, signal));
-    return child;
-  }
-
-  private onMessage(child: Child, message: FromWorker): void {
-    if (message.type === 'ready') {
-      child.ready = true;
-      // With port 0 the kernel picked a port: replacements must bind the same one.
-      if (this.config.port === 0 && message.port !== 0) this.config = { ...this.config, port: message.port };
-      if (!this.announced && [...this.children].every((c) => c.ready)) {
-        this.announced = true;
-        if (this.config.listen) this.printBanner(message);
-        else this.listen(message);
-      }
-    } else if (message.type === 'closed') {
-      child.open = Math.max(0, child.open - 1);
-    } else if (message.type === 'fatal') {
-      log.fatal(`${message.code}: ${message.message}`);
-    } else if (message.type === 'host-failed') {
-      log.error(`${WORKER_ERRORS.YW_HOST_START.code}: worker ${child.worker.id}: python host start attempt ${message.attempt} failed: ${message.reason}`);
-    }
-  }
-
-  /** Binds only once every host has loaded the app: a broken app never takes the port. */
-  private listen(ready: Extract<FromWorker, { type: 'ready' }>): void {
-    const listener = net.createServer({ pauseOnConnect: true, noDelay: true }, (socket) => this.deal(socket));
-    this.listener = listener;
-    listener.on('error', (err: NodeJS.ErrnoException) => {
-      log.fatal(`YW_BIND: cannot listen on ${this.config.bindHost}:${this.config.port}: ${err.code ?? err.message}`);
-      this.stopAll();
-      this.exit(EXIT.bind);
-    });
-    listener.listen({ host: this.config.bindHost, port: this.config.port, backlog: this.config.backlog }, () => {
-      const port = (listener.address() as net.AddressInfo).port;
-      this.printBanner({ ...ready, port });
-    });
-  }
-
-  /**
-   * Hands a new connection to the worker with the fewest open connections.
-   * The kernel alone (SCHED_NONE) gives most connections to whichever worker
-   * wakes first, and Node's round-robin to whichever answered last: either way
-   * one host queues requests while another idles.
-   */
-  private deal(socket: net.Socket): void {
-    let best: Child | undefined;
-    for (const child of this.children) {
-      if (!child.ready || child.retiring || !child.worker.isConnected()) continue;
-      if (best === undefined || child.open < best.open) best = child;
-    }
-    if (best === undefined) return void socket.destroy();
-    best.open++;
-    best.worker.send({ type: 'connection' } satisfies ToWorker, socket);
-  }
-
-  private printBanner(ready: Extract<FromWorker, { type: 'ready' }>): void {
-    // First, so that whoever waits for the banner finds the pid file written.
-    this.banner.onListening?.();
-    const c = this.config;
-    const scheme = c.tls === null ? 'http' : 'https';
-    const host = c.bindHost.includes(':') ? `[${c.bindHost}]` : c.bindHost;
-    process.stdout.write(
-      `yimmo-wsgi ${this.banner.version} | Node ${process.version} (${process.execPath}) | Python ${ready.python} (${ready.executable})\n` +
-        `Serving ${this.banner.appSpec} on ${scheme}://${host}:${ready.port} | ${c.processes} process${c.processes > 1 ? 'es' : ''} x ${c.threads} thread${c.threads > 1 ? 's' : ''} | pid ${process.pid}\n`,
+    const bind = this.options.metricsBind;
+    if (bind === null) return this.startWorkers();
+    // Bound before any worker starts: a taken address stops start-up (exit 4).
+    const admin = new AdminServer({ collect: (stack) => this.snapshots.ask(this.targets(), stack), book: this.book, slowRequestMs: this.config.slowRequestMs });
+    admin.listen(bind.host, bind.port).then(
+      (address) => {
+        this.admin = admin;
+        const shown = bind.host.includes(':') ? `[${bind.host}]` : bind.host;
+        log.notice(`admin endpoint listening: metrics at http://${shown}:${address.port}/metrics, status page at http://${shown}:${address.port}/status`);
+        this.startWorkers();
+      },
+      (err: NodeJS.ErrnoException) => {
+        log.fatal(`${STARTUP_ERRORS.YW_METRICS_BIND.code}: cannot listen on ${bind.host}:${bind.port} (--metrics-bind): ${err.code ?? err.message}`);
+        this.exit(EXIT.bind);
+      },
     );
   }
 
-  private onExit(child: Child, code: number | null, signal: string | null): void {
-    this.children.delete(child);
-    if (this.draining || child.retiring) {
-      if (this.draining && this.children.size === 0) this.exit(EXIT.ok);
-      return;
-    }
-    const fatal = code === EXIT.appLoad || code === EXIT.bind || code === EXIT.python || code === EXIT.config ? code : undefined;
-    if (fatal !== undefined) {
-      // Restarting cannot help a broken app or a taken port: stop instead of looping.
-      this.stopAll();
-      return this.exit(fatal);
-    }
-    log.error(`worker ${child.worker.process.pid} died (${signal ?? `status ${code}`}); starting another`);
-    if (Date.now() - child.startedAt > HEALTHY_AFTER_MS) this.backoffMs = FIRST_BACKOFF_MS;
-    const delay = this.announced ? this.backoffMs : 0;
-    this.backoffMs = Math.min(this.backoffMs * 2, MAX_BACKOFF_MS);
-    setTimeout(() => {
-      if (!this.draining) this.fork();
-    }, delay);
+  private startWorkers(): void {
+    queueSignals((signal) => this.onSignal(signal));
+    this.reconcile();
   }
 
-  /** SIGTERM/SIGINT: finish requests in flight, then exit 0. A second signal forces. */
-  private drain(signal: string): void {
-    if (this.draining) {
-      log.notice(`${signal} again: stopping now`);
-      this.stopAll();
-      return this.exit(EXIT.ok);
+  /** Workers that can answer a snapshot request (metrics, status page). */
+  private targets(): SnapshotTarget[] {
+    return [...this.children.values()]
+      .filter((c) => c.phase !== 'starting')
+      .map((c) => ({ pid: c.proc.pid, send: (m: ToWorker) => c.proc.send(m) }));
+  }
+
+  // --- the loop -----------------------------------------------------------
+
+  private reconcile(): void {
+    if (this.exiting) return;
+    const now = Date.now();
+    const canSpawn = now >= this.nextSpawnAt;
+    const views: WorkerView[] = [...this.children.values()].map((c) => ({ id: c.id, generation: c.generation, phase: c.phase, seq: c.id }));
+    for (const action of plan({ processes: this.processes, generation: this.generation, stopping: this.stopping, canSpawn }, views)) {
+      if (action.kind === 'spawn') this.spawn();
+      else {
+        const child = this.children.get(action.id);
+        if (child !== undefined) this.retire(child);
+      }
     }
-    this.draining = true;
-    this.listener?.close();
-    log.notice(`${signal}: finishing requests in flight (up to ${this.config.gracefulTimeoutMs / 1000}s)`);
-    for (const child of this.children) this.send(child, { type: 'shutdown' });
-    if (this.children.size === 0) return this.exit(EXIT.ok);
-    this.forceTimer = setTimeout(() => {
-      log.warning('graceful timeout reached: stopping the remaining workers');
-      this.stopAll();
-      this.exit(EXIT.ok);
+    if (!canSpawn && this.spawnTimer === undefined) {
+      this.spawnTimer = setTimeout(() => {
+        this.spawnTimer = undefined;
+        this.reconcile();
+      }, this.nextSpawnAt - now);
+    }
+    if (this.stopping && this.children.size === 0) this.exit(EXIT.ok);
+    if (this.converged()) {
+      // The reload is complete: nothing to go back to, older configurations unused.
+      this.beforeReload = undefined;
+      for (const g of [...this.configs.keys()]) if (g !== this.generation) this.configs.delete(g);
+    }
+  }
+
+  private converged(): boolean {
+    if (this.stopping || this.children.size !== this.processes) return false;
+    for (const c of this.children.values()) if (c.generation !== this.generation || c.phase !== 'serving') return false;
+    return true;
+  }
+
+  private spawn(): void {
+    const id = this.nextId++;
+    const generation = this.generation;
+    const child: Child = {
+      id,
+      generation,
+      phase: 'starting',
+      loaded: undefined,
+      servingSince: undefined,
+      open: 0,
+      unconfirmed: [],
+      lastFatal: undefined,
+      killTimer: undefined,
+      proc: new WorkerProcess(this.script, {
+        message: (m) => this.onMessage(child, m),
+        exit: (code, signal) => this.onExit(child, code, signal),
+      }),
+    };
+    this.children.set(id, child);
+    child.proc.send({ type: 'config', config: this.configs.get(generation) as WorkerConfig, worker: id });
+  }
+
+  /** Graceful: the worker finishes what it accepted; killed after the graceful timeout. */
+  private retire(child: Child): void {
+    child.phase = 'retiring';
+    const delivered = child.proc.send({ type: 'shutdown', mode: this.stopping ? 'stop' : 'retire' });
+    // A worker whose channel is gone still drains on SIGTERM.
+    if (!delivered) child.proc.kill('SIGTERM');
+    child.killTimer = setTimeout(() => {
+      log.warning(`worker ${child.proc.pid} still busy after the graceful timeout: killing it`);
+      child.proc.kill('SIGKILL');
     }, this.config.gracefulTimeoutMs);
   }
 
-  /** SIGHUP: replace the workers one at a time, each only after its successor listens. */
-  private async rollingRestart(): Promise<void> {
-    if (this.draining) return;
-    log.notice('SIGHUP: restarting workers one by one');
-    for (const old of [...this.children]) {
-      if (this.draining) return;
-      const fresh = this.fork();
-      const ok = await new Promise<boolean>((resolve) => {
-        fresh.worker.on('message', (m: FromWorker) => m.type === 'ready' && resolve(true));
-        fresh.worker.on('exit', () => resolve(false));
-      });
-      if (!ok) return log.error('SIGHUP: a new worker failed to start; keeping the old ones');
-      old.retiring = true;
-      this.send(old, { type: 'shutdown' });
+  // --- worker events --------------------------------------------------------
+
+  private onMessage(child: Child, message: FromWorker): void {
+    switch (message.type) {
+      case 'loaded':
+        child.loaded = message;
+        if (child.phase === 'retiring') return;
+        if (this.listeners !== undefined || this.dealer !== undefined) this.offer(child);
+        else this.bindWhenLoaded();
+        return;
+      case 'serving':
+        if (child.phase !== 'starting') return;
+        child.phase = 'serving';
+        child.servingSince = Date.now();
+        this.dealer?.flush();
+        if (!this.announced && this.servingOfCurrent() >= this.processes) {
+          this.announced = true;
+          this.printBanner(child);
+        }
+        return this.reconcile();
+      case 'want-listen':
+        if (child.phase !== 'retiring' && this.listeners !== undefined) this.sendListeners(child);
+        return;
+      case 'adopted':
+        child.unconfirmed.shift()?.destroy();
+        return;
+      case 'closed':
+        child.open = Math.max(0, child.open - 1);
+        return;
+      case 'stats':
+        this.snapshots.answer(message.id, message.snapshot);
+        return;
+      case 'host-failed':
+        log.error(`${WORKER_ERRORS.YW_HOST_START.code}: worker ${child.proc.pid}: python host start attempt ${message.attempt} failed: ${message.reason}`);
+        return;
+      case 'fatal':
+        child.lastFatal = `${message.code}: ${message.message}`;
+        if (!this.announced && !this.stopping && !this.fatalLogged) {
+          this.fatalLogged = true;
+          log.fatal(child.lastFatal);
+        }
+        return;
     }
   }
 
-  private send(child: Child, message: ToWorker): void {
-    if (child.worker.isConnected()) child.worker.send(message);
+  private onExit(child: Child, code: number | null, signal: NodeJS.Signals | null): void {
+    this.children.delete(child.id);
+    this.book.workerGone(child.proc.pid);
+    if (child.killTimer !== undefined) clearTimeout(child.killTimer);
+    if (this.exiting) return;
+    if (child.unconfirmed.length > 0) this.dealer?.redeal(child.unconfirmed.splice(0));
+    if (this.stopping || child.phase === 'retiring') {
+      // Retired by a reload (or TTOU) while the server goes on: a restart for the metrics.
+      if (!this.stopping && child.generation !== this.generation) this.book.workerRestarted('reload');
+      return this.reconcile();
+    }
+    // EXIT.config: a worker that cannot take its configuration (e.g. switch to --user).
+    const cannotLoad = code === EXIT.appLoad || code === EXIT.python || code === EXIT.config;
+    if (cannotLoad && !this.announced) {
+      // At start-up, restarting cannot help a broken app: stop instead of looping.
+      this.killAll();
+      return this.exit(code);
+    }
+    if (cannotLoad && child.generation === this.generation && this.beforeReload !== undefined && this.servingOfOthers() > 0) {
+      // A reload whose app does not load: the old workers keep serving.
+      const back = this.beforeReload;
+      this.beforeReload = undefined;
+      log.error(`reload failed, a new worker cannot start (${child.lastFatal ?? `status ${code}`}); keeping the old workers`);
+      this.generation = back.generation;
+      this.processes = back.processes;
+      setLogLevel(this.config.logLevel);
+      this.broadcastBalance();
+      return this.reconcile();
+    }
+    const now = Date.now();
+    if (child.servingSince !== undefined && now - child.servingSince > HEALTHY_AFTER_MS) this.failures = 0;
+    const delay = this.failures === 0 ? 0 : Math.min(FIRST_BACKOFF_MS * 2 ** (this.failures - 1), MAX_BACKOFF_MS);
+    this.failures++;
+    this.nextSpawnAt = now + delay;
+    this.book.workerRestarted('crash');
+    const why = cannotLoad ? (child.lastFatal ?? `status ${code}`) : (signal ?? `status ${code}`);
+    log.error(`worker ${child.proc.pid} ${cannotLoad ? 'cannot start' : 'died'} (${why}); starting another${delay > 0 ? ` in ${delay / 1000}s` : ''}`);
+    this.reconcile();
   }
 
-  private stopAll(): void {
-    for (const child of this.children) child.worker.process.kill('SIGKILL');
+  private servingOfCurrent(): number {
+    let n = 0;
+    for (const c of this.children.values()) if (c.phase === 'serving' && c.generation === this.generation) n++;
+    return n;
+  }
+
+  private servingOfOthers(): number {
+    let n = 0;
+    for (const c of this.children.values()) if (c.phase === 'serving' && c.generation !== this.generation) n++;
+    return n;
+  }
+
+  // --- listening --------------------------------------------------------------
+
+  private binds(): Bind[] {
+    const c = this.config;
+    return [{ kind: 'tcp', host: c.bindHost, port: c.port }];
+  }
+
+  /** Binds once every first worker has loaded the app: a broken app never takes the port. */
+  private bindWhenLoaded(): void {
+    if (this.binding) return;
+    const first = [...this.children.values()].filter((c) => c.phase !== 'retiring');
+    if (first.length < this.processes || first.some((c) => c.loaded === undefined)) return;
+    this.binding = true;
+    void this.bind();
+  }
+
+  private async bind(): Promise<void> {
+    const binds = this.binds();
+    try {
+      this.listeners = await openSharedListeners(binds);
+      this.boundPort = this.listeners[0]?.port ?? 0;
+    } catch (err) {
+      if (err instanceof BindError) return this.bindFailed(err.message);
+      log.debug(`listening sockets cannot be shared with workers (${(err as Error).message}): the supervisor deals connections`);
+      const dealer = new Dealer(() => this.dealTargets(), this.config.backlog);
+      this.dealer = dealer;
+      try {
+        this.boundPort = (await dealer.listen(binds))[0] ?? 0;
+      } catch (e) {
+        const bind = binds[0] as Bind;
+        return this.bindFailed(`cannot listen on ${bind.host}:${bind.port}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
+      }
+    }
+    if (this.stopping) return this.closeListeners();
+    for (const child of this.children.values()) if (child.loaded !== undefined && child.phase === 'starting') this.offer(child);
+  }
+
+  private bindFailed(message: string): void {
+    log.fatal(`YW_BIND: ${message}`);
+    this.killAll();
+    this.exit(EXIT.bind);
+  }
+
+  private *dealTargets(): Iterable<DealTarget> {
+    for (const child of this.children.values()) {
+      if (child.phase !== 'serving') continue;
+      yield {
+        get open() {
+          return child.open;
+        },
+        set open(n: number) {
+          child.open = n;
+        },
+        deal: (socket) => {
+          if (!child.proc.send({ type: 'connection' }, socket, true)) return false;
+          child.unconfirmed.push(socket);
+          return true;
+        },
+      };
+    }
+  }
+
+  /** Tells a loaded worker how it gets connections. */
+  private offer(child: Child): void {
+    if (this.listeners !== undefined) this.sendListeners(child);
+    else if (this.dealer !== undefined) child.proc.send({ type: 'dealt' });
+  }
+
+  private sendListeners(child: Child): void {
+    const listeners = this.listeners ?? [];
+    listeners.forEach((l, i) => child.proc.send({ type: 'listen', bind: i, of: listeners.length, balance: this.processes > 1 }, l.handle));
+  }
+
+  private broadcastBalance(): void {
+    if (this.listeners === undefined) return;
+    for (const child of this.children.values()) if (child.phase !== 'retiring') child.proc.send({ type: 'balance', balance: this.processes > 1 });
+  }
+
+  private closeListeners(): void {
+    for (const l of this.listeners ?? []) l.handle.close();
+    this.listeners = undefined;
+    this.dealer?.close();
+    this.dealer = undefined;
+  }
+
+  private printBanner(child: Child): void {
+    // First, so that whoever waits for the banner finds the pid file written.
+    this.options.banner.onListening?.();
+    const c = this.config;
+    const scheme = c.tls === null ? 'http' : 'https';
+    const host = c.bindHost.includes(':') ? `[${c.bindHost}]` : c.bindHost;
+    const python = child.loaded?.python ?? '?';
+    const executable = child.loaded?.executable ?? '?';
+    const p = this.processes;
+    process.stdout.write(
+      `yimmo-wsgi ${this.options.banner.version} | Node ${process.version} (${process.execPath}) | Python ${python} (${executable})\n` +
+        `Serving ${this.options.banner.appSpec} on ${scheme}://${host}:${this.boundPort} | ${p} process${p > 1 ? 'es' : ''} x ${c.threads} thread${c.threads > 1 ? 's' : ''} | pid ${process.pid}\n`,
+    );
+  }
+
+  // --- signals ------------------------------------------------------------------
+
+  private onSignal(signal: SupervisorSignal): void {
+    if (this.exiting) return;
+    switch (signal) {
+      case 'SIGTERM':
+      case 'SIGINT':
+      case 'SIGQUIT':
+        return this.stop(signal);
+      case 'SIGHUP':
+        return this.reload();
+      case 'SIGUSR1':
+        reopenLogFiles();
+        for (const child of this.children.values()) child.proc.send({ type: 'reopen-logs' });
+        // After reopening: the line lands in the new file, where logrotate's user looks.
+        return log.info('SIGUSR1: reopened log files');
+      case 'SIGUSR2':
+        return log.notice('SIGUSR2: ignored (yimmo-wsgi does not re-execute itself; SIGHUP reloads)');
+      case 'SIGTTIN':
+        if (this.stopping) return;
+        if (this.processes >= MAX_PROCESSES) return log.notice(`SIGTTIN: already ${MAX_PROCESSES} processes`);
+        this.processes++;
+        log.notice(`SIGTTIN: ${this.processes} processes`);
+        this.broadcastBalance();
+        return this.reconcile();
+      case 'SIGTTOU':
+        if (this.stopping) return;
+        if (this.processes <= 1) return log.notice('SIGTTOU: already 1 process');
+        this.processes--;
+        log.notice(`SIGTTOU: ${this.processes} process${this.processes > 1 ? 'es' : ''}`);
+        this.broadcastBalance();
+        return this.reconcile();
+      case 'SIGWINCH':
+        return log.debug('SIGWINCH: ignored');
+    }
+  }
+
+  /** TERM/INT/QUIT: finish requests in flight, then exit 0. A second one stops at once. */
+  private stop(signal: SupervisorSignal): void {
+    if (this.stopping) {
+      log.notice(`${signal} again: stopping now`);
+      this.killAll();
+      return this.exit(EXIT.ok);
+    }
+    this.stopping = true;
+    log.notice(`${signal}: finishing requests in flight (up to ${this.config.gracefulTimeoutMs / 1000}s)`);
+    // Workers close their own copies as they stop; then the socket closes.
+    this.closeListeners();
+    // Workers already retiring (a reload in progress) now close idle connections too.
+    for (const child of this.children.values()) if (child.phase === 'retiring') child.proc.send({ type: 'shutdown', mode: 'stop' });
+    this.forceTimer = setTimeout(() => {
+      log.warning('graceful timeout reached: stopping the remaining workers');
+      this.killAll();
+      this.exit(EXIT.ok);
+    }, this.config.gracefulTimeoutMs);
+    this.reconcile();
+  }
+
+  /** HUP: a new generation from the configuration read again; the old one keeps serving if it is bad. */
+  private reload(): void {
+    if (this.stopping) return;
+    let fresh: WorkerConfig;
+    try {
+      fresh = this.options.reload();
+    } catch (err) {
+      return log.error(`SIGHUP: ${(err as Error).message}; keeping the current configuration`);
+    }
+    const old = this.config;
+    if (fresh.bindHost !== old.bindHost || (fresh.port !== old.port && fresh.port !== this.boundPort) || fresh.backlog !== old.backlog) {
+      log.warning(`SIGHUP: the address and backlog change only on a restart; still listening on ${old.bindHost}:${this.boundPort}`);
+    }
+    fresh = { ...fresh, bindHost: old.bindHost, port: old.port, backlog: old.backlog };
+    if (this.beforeReload === undefined || this.servingOfCurrent() > 0) this.beforeReload = { generation: this.generation, processes: this.processes };
+    this.generation++;
+    this.configs.set(this.generation, fresh);
+    this.processes = fresh.processes;
+    setLogLevel(fresh.logLevel);
+    log.notice(`SIGHUP: configuration read again; replacing the workers one at a time (${this.processes} process${this.processes > 1 ? 'es' : ''})`);
+    this.broadcastBalance();
+    this.reconcile();
+  }
+
+  // --- ending -------------------------------------------------------------------
+
+  private killAll(): void {
+    for (const child of this.children.values()) child.proc.kill('SIGKILL');
   }
 
   private exit(code: number): void {
+    if (this.exiting) return;
+    this.exiting = true;
     if (this.forceTimer !== undefined) clearTimeout(this.forceTimer);
+    if (this.spawnTimer !== undefined) clearTimeout(this.spawnTimer);
+    this.admin?.close();
+    // Let the last log lines and IPC messages leave first.
     setTimeout(() => process.exit(code), 20);
   }
 }

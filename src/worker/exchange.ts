@@ -27,7 +27,9 @@ export interface ExchangeOptions {
 }
 
 export class BridgeExchange implements Exchange, StreamHandler {
-  private readonly stream: number;
+  readonly stream: number;
+  /** Response bytes the host writes to the client itself (a direct write), for the metrics. */
+  hostWrote = 0;
   /** Request body bytes we may still send before the host returns a WINDOW. */
   private window: number;
   /** Response bytes written while the socket was full, owed to the host as CREDIT after 'drain'. */
@@ -46,7 +48,7 @@ export class BridgeExchange implements Exchange, StreamHandler {
 
   constructor(
     private readonly connection: ExchangeSide,
-    private readonly host: Host,
+    readonly host: Host,
     private readonly head: RequestHead,
     facts: ConnectionFacts,
     options: ExchangeOptions,
@@ -135,6 +137,9 @@ export class BridgeExchange implements Exchange, StreamHandler {
       case FrameType.DATA:
         return this.onData(payload);
       case FrameType.END:
+        // A direct write's bytes left through the host's copy of the socket,
+        // which Node's byte counts never see (the metrics add them).
+        if (this.direct && this.directHead !== undefined) this.hostWrote = this.directHead.head.length + this.directHead.length;
         this.endStream();
         return this.finish(this.connection.writer?.end() ?? false);
       case FrameType.FILE:

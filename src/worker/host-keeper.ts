@@ -7,6 +7,7 @@ import type { Host, HostStartError } from '../bridge/host';
 import { startHost, type HostOptions } from '../bridge/host-start';
 import { FrameType, encodeFrame } from '../bridge/protocol';
 import { log } from '../log/logger';
+import type { HostRestartReason } from '../ipc/snapshot';
 
 const FIRST_BACKOFF_MS = 100;
 const MAX_BACKOFF_MS = 10_000;
@@ -29,6 +30,8 @@ export class HostKeeper {
     private readonly onReady: (host: Host) => void = () => undefined,
     /** Called after each failed start of a replacement host (it will be retried). */
     private readonly onStartFailed: (reason: string, attempt: number) => void = () => undefined,
+    /** Called when a host is replaced: it died, or a request on it timed out. */
+    private readonly onReplaced: (reason: HostRestartReason) => void = () => undefined,
   ) {}
 
   /** Starts the first host; rejects with HostStartError if it cannot load the app. */
@@ -49,6 +52,7 @@ export class HostKeeper {
       this.current = undefined;
       if (this.stopping) return;
       log.error(`python host ${host.info.pid} died (${signal ?? `status ${code}`}); starting another`);
+      this.onReplaced('crash');
       if (Date.now() - this.startedAt > HEALTHY_AFTER_MS) this.backoffMs = FIRST_BACKOFF_MS;
       this.restartLater();
     });
@@ -89,6 +93,7 @@ export class HostKeeper {
     host.send(encodeFrame(FrameType.DUMP_STACK, stream));
     if (this.current !== host || this.stopping) return;
     this.current = undefined;
+    this.onReplaced('timeout');
     this.retire(host);
     this.startReplacement();
   }

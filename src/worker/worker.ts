@@ -1,6 +1,6 @@
-// A worker process: its connections (from its own listener when it is the
-// only worker, else dealt by the supervisor), and the Python host that runs
-// the app.
+// A worker process: its connections (accepted on the supervisor's listening
+// handles, or dealt by the supervisor in the fallback), and the Python host
+// that runs the app.
 import * as fs from 'node:fs';
 import * as net from 'node:net';
 import * as tls from 'node:tls';
@@ -20,6 +20,8 @@ import type { ConnectionFacts } from './environ';
 import { Http2Sessions } from '../http2/session';
 import { sniffPreface } from '../http2/preface';
 import type { StreamSide } from '../http2/stream-side';
+import { WorkerStats } from './stats';
+import type { WorkerSnapshot } from '../ipc/snapshot';
 import { EXIT, type FromWorker, type WorkerConfig } from '../ipc/contract';
 
 export const SERVER_NAME = 'yimmo-wsgi';
@@ -32,6 +34,21 @@ const CLIENT_ERRORS: Partial<Record<ExchangeEnd, { code: string; message: string
 const REQUEST_WINDOW = 64 * 1024;
 const RESPONSE_WINDOW = 1024 * 1024;
 const SWEEP_MS = 250;
+/**
+ * A connection counts as busy this long after it is accepted, before its
+ * first request arrives: a burst of connections is spread over the workers
+ * before any of their requests is parsed.
+ */
+const FRESH_MS = 250;
+/**
+ * Pauses are rationed (a token bucket): a burst may need a few in a row (one
+ * per round of requests), but under saturation with a new connection per
+ * request every worker is busy anyway, and pausing on each one costs 4 IPC
+ * messages a cycle for nothing (ARCHITECTURE.md has the numbers). Up to
+ * PAUSE_BURST at once, one more every PAUSE_REFILL_MS.
+ */
+const PAUSE_BURST = 4;
+const PAUSE_REFILL_MS = 25;
 
 export class Worker {
   private readonly connections = new Set<Connection>();
@@ -41,17 +58,42 @@ export class Worker {
   private readonly http2: Http2Sessions<ConnectionFacts> | undefined;
   private readonly hosts: HostKeeper;
   private readonly connectionOptions: ConnectionOptions;
-  private readonly clientFacts: ClientFacts;
-  private server: net.Server | undefined;
+  /** One server per bind (index = the supervisor's bind index); in the fallback, one that never listens. */
+  private readonly servers: net.Server[] = [];
   private sweepTimer: NodeJS.Timeout | undefined;
   private shuttingDown = false;
+  private readonly clientFacts: ClientFacts;
   private access: AccessLogger | undefined;
+  private readonly stats: WorkerStats;
+  /** The TLS files, read once before the worker gives up its start-up ids (--user). */
+  private tlsMaterial: { readonly cert: Buffer; readonly key: Buffer } | null = null;
+  private loaded = false;
+  private servingReported = false;
+  /**
+   * Load-aware accepting (ARCHITECTURE.md): with other workers on the same
+   * socket, a saturated worker closes its copies of the listening handles and
+   * asks for them again when it has room.
+   */
+  private balance = false;
+  private paused = false;
+  private wantSent = false;
+  /** Connections with a request in progress (or waiting for a host). */
+  private readonly inFlight = new Set<Connection | StreamSide>();
+  /** Accepted, no request yet: accept time. */
+  private readonly fresh = new Map<Connection, number>();
+  /** Times this worker stopped accepting because it was saturated (for the debug log). */
+  private pauses = 0;
+  private pauseTokens = PAUSE_BURST;
+  private tokensAt = 0;
 
   constructor(
     private readonly config: WorkerConfig,
     private readonly report: (message: FromWorker) => void,
+    /** The supervisor's number for this worker (process titles). */
+    number = 0,
   ) {
     setLogLevel(config.logLevel);
+    this.stats = new WorkerStats(config.threads, config.slowRequestMs);
     this.hosts = new HostKeeper(
       {
         python: config.python,
@@ -69,11 +111,15 @@ export class Worker {
         directTimeoutMs: config.requestTimeoutMs > 0 ? config.requestTimeoutMs : config.sendTimeoutMs,
         startTimeoutMs: config.hostStartTimeoutMs,
         ...hostIds(config.privileges),
-        ...hostTitle(config),
+        ...hostTitle(config, number),
       },
       config.gracefulTimeoutMs,
-      () => this.startWaiting(),
+      (host) => {
+        this.stats.hostReady(host);
+        this.startWaiting();
+      },
       (reason, attempt) => this.report({ type: 'host-failed', reason, attempt }),
+      (reason) => this.stats.hostReplaced(reason),
     );
     this.clientFacts = new ClientFacts(config);
     this.connectionOptions = {
@@ -92,7 +138,11 @@ export class Worker {
         startExchange: (side, head, facts) => this.startExchange(side, head, facts),
         exchangeDone: (side, record) => this.exchangeDone(side, record),
         rejected: (socket, error) => log.info(`${this.clientFacts.clientAddress(socket)} HTTP/2 stream rejected with ${error.status}: ${error.code} (${error.detail})`),
-        closed: () => this.connectionClosed(),
+        timedOut: (wait) => this.stats.timedOut(wait),
+        closed: (session, socket) => {
+          this.stats.connectionClosed(session, socket);
+          this.connectionClosed();
+        },
       },
     );
   }
@@ -102,7 +152,7 @@ export class Worker {
     return this.connections.size + (this.http2?.size ?? 0) + this.h2Pending.size;
   }
 
-  /** Loads the application first, then listens: a broken app never binds the port. */
+  /** Loads the application, then says so: the supervisor binds and sends the listening handles only then. */
   async start(): Promise<void> {
     try {
       configureLogging({ format: this.config.logging.format, errorLog: this.config.logging.errorLog });
@@ -117,61 +167,136 @@ export class Worker {
       host = await this.hosts.start();
     } catch (err) {
       const e = err as HostStartError;
+      if (this.shuttingDown) return;
       const code = e.appLoad ? STARTUP_ERRORS.YW_APP_LOAD.code : STARTUP_ERRORS.YW_PYTHON.code;
       this.report({ type: 'fatal', code, message: e.message });
       return this.exit(e.appLoad ? EXIT.appLoad : EXIT.python);
     }
-    const server = this.createServer();
-    this.clientFacts.install(server); // the PROXY protocol pre-stage, before TLS and HTTP
-    this.server = server;
-    if (!this.config.listen) {
-      // The supervisor binds; the TLS key has been read (createServer): nothing left that needs the ids we started with.
-      dropPrivileges(this.config.privileges);
-      this.report({ type: 'ready', port: 0, python: host.info.python, executable: host.info.executable, hostPid: host.info.pid });
-      this.sweepTimer = setInterval(this.sweep, SWEEP_MS);
-      return;
-    }
-    server.on('error', (err: NodeJS.ErrnoException) => {
-      const where = `${this.config.bindHost}:${this.config.port}`;
-      this.report({ type: 'fatal', code: STARTUP_ERRORS.YW_BIND.code, message: `cannot listen on ${where}: ${err.code ?? err.message}` });
-      void this.hosts.stop().then(() => this.exit(EXIT.bind));
-    });
-    server.listen({ host: this.config.bindHost, port: this.config.port, backlog: this.config.backlog }, () => {
-      dropPrivileges(this.config.privileges); // bound: the rest runs unprivileged
-      const address = server.address() as net.AddressInfo;
-      this.report({ type: 'ready', port: address.port, python: host.info.python, executable: host.info.executable, hostPid: host.info.pid });
-    });
+    // Told to stop while the app loaded: never listen.
+    if (this.shuttingDown) return void this.hosts.stop();
+    // Read the TLS files now: the supervisor binds, so nothing left needs the
+    // ids we started with (a root-only key is readable only before this).
+    const tlsFiles = this.config.tls;
+    if (tlsFiles !== null) this.tlsMaterial = { cert: fs.readFileSync(tlsFiles.certPath), key: fs.readFileSync(tlsFiles.keyPath) };
+    dropPrivileges(this.config.privileges);
+    this.loaded = true;
+    this.report({ type: 'loaded', python: host.info.python, executable: host.info.executable, hostPid: host.info.pid });
     this.sweepTimer = setInterval(this.sweep, SWEEP_MS);
   }
 
+  /**
+   * Accept on the supervisor's listening handle for bind `bind` (of `of`).
+   * Reports `serving` once every bind listens the first time.
+   */
+  listenOn(bind: number, of: number, balance: boolean, handle: unknown): void {
+    this.balance = balance;
+    const raw = handle as { close?: () => void } | null;
+    if (this.shuttingDown || !this.loaded || raw === null || typeof raw !== 'object') return void raw?.close?.();
+    const server = this.servers[bind] ?? this.createServer();
+    this.servers[bind] = server;
+    if (server.listening) return void raw.close?.(); // a duplicate: ours is open
+    server.listen(handle, this.config.backlog, () => {
+      if (!Array.from({ length: of }, (_, i) => this.servers[i]).every((s) => s?.listening === true)) return;
+      if (this.paused) log.debug(`accepting again (${this.load(Date.now())} busy)`);
+      this.paused = false;
+      this.wantSent = false;
+      if (!this.servingReported) {
+        this.servingReported = true;
+        this.report({ type: 'serving' });
+      }
+    });
+  }
+
+  /** The fallback: connections arrive as `connection` messages (adopt()). */
+  takeDealt(): void {
+    if (this.shuttingDown || !this.loaded || this.servingReported) return;
+    this.servers[0] ??= this.createServer();
+    this.servingReported = true;
+    this.report({ type: 'serving' });
+  }
+
+  setBalance(balance: boolean): void {
+    this.balance = balance;
+    if (!balance) this.maybeResume();
+  }
+
+  /** Busy connections: requests in progress, and fresh ones whose first request has not arrived yet. */
+  private load(now: number): number {
+    let fresh = 0;
+    for (const [connection, at] of this.fresh) {
+      if (now - at < FRESH_MS) fresh++;
+      else this.fresh.delete(connection);
+    }
+    return this.inFlight.size + fresh;
+  }
+
+  /**
+   * Saturated (as many busy connections as threads: another would queue
+   * behind them): stop accepting, the other workers take the next connections
+   * and the rest wait in the kernel's backlog for the first worker with room.
+   */
+  private maybePause(): void {
+    if (!this.balance || this.paused || this.shuttingDown) return;
+    const now = Date.now();
+    if (this.load(now) < this.config.threads) return;
+    this.pauseTokens = Math.min(PAUSE_BURST, this.pauseTokens + (now - this.tokensAt) / PAUSE_REFILL_MS);
+    this.tokensAt = now;
+    if (this.pauseTokens < 1) return;
+    this.pauseTokens--;
+    this.paused = true;
+    this.pauses++;
+    log.debug(`saturated (${this.load(Date.now())} busy): not accepting (pause ${this.pauses})`);
+    for (const server of this.servers) if (server.listening) server.close();
+  }
+
+  /**
+   * Room again: ask for the handles back once a quarter of the threads (at
+   * least one) are free; the gap to the pause threshold keeps a worker with
+   * many threads from flapping on every finished request.
+   */
+  private maybeResume(): void {
+    if (!this.paused || this.wantSent || this.shuttingDown) return;
+    const threads = this.config.threads;
+    if (this.balance && this.load(Date.now()) > threads - Math.max(1, Math.floor(threads / 4))) return;
+    this.wantSent = true;
+    this.report({ type: 'want-listen' });
+  }
+
   private createServer(): net.Server {
-    const tlsFiles = this.config.tls;
+    const material = this.tlsMaterial;
     // allowHalfOpen: a client that shuts down its sending side after the
     // request still gets the response (RFC 9112 9.6); Connection closes later.
-    if (tlsFiles === null) {
-      return net.createServer({ noDelay: true, allowHalfOpen: true }, (socket) => this.accept(socket, 'http'));
+    let server: net.Server;
+    if (material === null) {
+      server = net.createServer({ noDelay: true, allowHalfOpen: true }, (socket) => this.accept(socket, 'http'));
+    } else {
+      server = tls.createServer(
+        {
+          cert: material.cert,
+          key: material.key,
+          allowHalfOpen: true,
+          // --http2: ALPN offers h2 first; a client that names neither gets HTTP/1.1.
+          ...(this.http2 !== undefined ? { ALPNProtocols: ['h2', 'http/1.1'] } : {}),
+        },
+        (socket) => this.accept(socket, 'https'),
+      );
+      server.on('tlsClientError', (err) => log.debug(`TLS handshake failed: ${err.message}`));
     }
-    const server = tls.createServer(
-      {
-        cert: fs.readFileSync(tlsFiles.certPath),
-        key: fs.readFileSync(tlsFiles.keyPath),
-        allowHalfOpen: true,
-        // --http2: ALPN offers h2 first; a client that names neither gets HTTP/1.1.
-        ...(this.http2 !== undefined ? { ALPNProtocols: ['h2', 'http/1.1'] } : {}),
-      },
-      (socket) => this.accept(socket, 'https'),
-    );
-    server.on('tlsClientError', (err) => log.debug(`TLS handshake failed: ${err.message}`));
+    this.clientFacts.install(server); // the PROXY protocol pre-stage, before TLS and HTTP
+    // The socket was bound by the supervisor: what remains are accept errors
+    // (EMFILE when out of descriptors), which must not end the worker.
+    server.on('error', (err: NodeJS.ErrnoException) => log.error(`accepting a connection failed: ${err.code ?? err.message}`));
     return server;
   }
 
-  /** A connection the supervisor accepted: handled as if our own server had. */
+  /** A connection the supervisor accepted (the fallback): handled as if our own server had. */
   adopt(socket: net.Socket): void {
     socket.once('close', () => this.report({ type: 'closed' }));
-    if (this.server === undefined) return void socket.destroy();
+    const server = this.servers[0];
+    if (server === undefined) return void socket.destroy();
     socket.allowHalfOpen = true; // as our own servers are created (see createServer)
     // net.Server and tls.Server both start a connection on this event (TLS wraps it).
-    this.server.emit('connection', socket);
+    server.emit('connection', socket);
   }
 
   private accept(socket: net.Socket, scheme: 'http' | 'https'): void {
@@ -179,18 +304,22 @@ export class Worker {
       if (!this.shuttingDown) log.warning(`${WORKER_ERRORS.YW_OVERLOADED.code}: ${this.openConnections} connections; answering 503`);
       socket.on('error', () => socket.destroy());
       socket.end(cannedResponse(503, true, SERVER_NAME));
+      this.stats.connectionRefused();
       return;
     }
+    this.stats.connectionAccepted();
     const facts = this.clientFacts.facts(socket, scheme);
     const http1 = (): void => {
       const connection = new Connection(socket, this.connectionOptions, (conn, head) => this.startExchange(conn, head, facts), this.events);
       this.connections.add(connection);
+      this.fresh.set(connection, Date.now());
+      this.maybePause();
     };
     const h2 = this.http2;
     if (h2 === undefined) return http1();
     // --http2: TLS chose by ALPN; plain TCP by the first bytes (the h2c preface, or not).
     if (socket instanceof tls.TLSSocket) return socket.alpnProtocol === 'h2' ? h2.accept(socket, facts) : http1();
-    this.h2Pending.add(socket); // counted against --max-connections and drained while undecided
+    this.h2Pending.add(socket); // counted against --max-connections and dropped on a stop while undecided
     sniffPreface(socket, this.config.idleTimeoutMs, (kind) => {
       this.h2Pending.delete(socket);
       if (kind === 'h2') return h2.accept(socket, facts);
@@ -204,14 +333,28 @@ export class Worker {
   private readonly h2Pending = new Set<net.Socket>();
 
   private startExchange(connection: Connection | StreamSide, head: RequestHead, facts: ConnectionFacts) {
+    if (connection instanceof Connection) this.fresh.delete(connection);
+    this.inFlight.add(connection);
+    // A stopping worker says so on every response, so that no client sends
+    // another request on a connection about to close (HTTP/2: its GOAWAY says it).
+    if (this.shuttingDown && connection instanceof Connection && connection.writer !== undefined && !connection.writer.started) connection.writer.keepAlive = false;
     const host = this.hosts.current;
     if (host === undefined || !host.isAlive) {
       // Between a host's death (or recycling) and its replacement: the
       // request waits, bounded by the request timeout (then 503).
       this.waiting.add(connection);
+      this.stats.requestStarted(connection, head, facts.remoteAddress, undefined);
       return undefined;
     }
-    return new BridgeExchange(connection, host, head, facts, { requestWindow: REQUEST_WINDOW }, (h, stream) => this.hosts.recycle(h, stream));
+    const exchange = new BridgeExchange(connection, host, head, facts, { requestWindow: REQUEST_WINDOW }, (h, stream) => this.hosts.recycle(h, stream));
+    this.stats.requestStarted(connection, head, facts.remoteAddress, exchange);
+    return exchange;
+  }
+
+  /** For the supervisor's metrics and status page (src/worker/stats.ts). */
+  snapshot(stackOf?: number): Promise<WorkerSnapshot> {
+    const sockets = [...this.connections].map((c) => c.socket).concat(this.http2?.sockets() ?? []);
+    return this.stats.snapshot(sockets, this.hosts.current, stackOf);
   }
 
   private startWaiting(): void {
@@ -221,11 +364,14 @@ export class Worker {
   }
 
   private exchangeDone(source: Connection | StreamSide, record: ExchangeRecord): void {
+    this.inFlight.delete(source);
+    this.maybeResume();
     // Behind the PROXY protocol the client is the one its header names.
     const client = this.clientFacts.clientAddress(source.socket);
     const timeout = CLIENT_ERRORS[record.end];
     if (timeout !== undefined && enabled('INFO')) log.info(`${client} ${timeout.code}: ${timeout.message}`);
     this.access?.exchangeDone(source, record, client);
+    this.stats.requestDone(source, record);
   }
 
   private connectionClosed(): void {
@@ -241,24 +387,41 @@ export class Worker {
     closed: (connection) => {
       this.connections.delete(connection);
       this.waiting.delete(connection);
+      this.stats.connectionClosed(connection, connection.socket);
+      this.inFlight.delete(connection);
+      this.fresh.delete(connection);
+      this.maybeResume();
       this.connectionClosed();
     },
   };
 
   private readonly sweep = (): void => {
     const now = Date.now();
-    for (const connection of this.connections) connection.check(now);
+    for (const connection of this.connections) {
+      const passed = connection.check(now);
+      if (passed !== undefined) this.stats.timedOut(passed);
+    }
     this.http2?.check(now);
+    this.maybeResume(); // fresh connections age out of the load
   };
 
-  /** Graceful stop: no new connections, idle ones closed now, busy ones after their response. */
-  shutdown(): void {
-    if (this.shuttingDown) return;
+  /**
+   * Graceful stop: no new connections; busy ones close after their response
+   * (which says Connection: close). `stop`: idle keep-alive connections close
+   * now. `retire` (a successor serves): they close after their next response
+   * or at their idle deadline, so no request races the close.
+   */
+  shutdown(mode: 'stop' | 'retire'): void {
+    const first = !this.shuttingDown;
     this.shuttingDown = true;
-    if (this.config.listen) this.server?.close();
+    if (first) for (const server of this.servers) if (server.listening) server.close();
     for (const connection of this.connections) {
-      if (connection.isIdle) connection.close();
-      else connection.closeAfterResponse = true;
+      if (mode === 'stop' && connection.isIdle) connection.close();
+      else {
+        connection.closeAfterResponse = true;
+        const writer = connection.writer;
+        if (!connection.isIdle && writer !== undefined && !writer.started) writer.keepAlive = false;
+      }
     }
     this.http2?.shutdown(); // GOAWAY: open streams finish
     for (const socket of this.h2Pending) socket.destroy(); // no request began on them

@@ -4,6 +4,7 @@ import * as fs from 'node:fs';
 import {
   Frame, FrameDecoder, MAX_PAYLOAD, ProtocolError, decodeDirectPayload, decodeFilePayload, decodeResponsePayload, encodeDirectGoFrame,
   encodeDirectPayload, encodeFilePayload, encodeFrame, encodeResponsePayload,
+  decodeStatusQuery, decodeStatusReply, encodeStatusQuery, encodeStatusReply,
 } from '../../src/bridge/protocol';
 import { repoPath } from '../support/repo';
 
@@ -80,4 +81,19 @@ test('encodes DIRECT_GO as the golden frame: connection ID, then the HTTP head',
   assert.ok(g);
   const head = Buffer.from(g.payload_hex, 'hex').subarray(4);
   assert.equal(encodeDirectGoFrame(g.stream, 3, head).toString('hex'), g.hex);
+});
+
+test('reads the golden STATUS query and STATUS_REPLY and writes them back byte for byte', () => {
+  const query = golden.find((x) => x.name === 'status');
+  const reply = golden.find((x) => x.name === 'status_reply');
+  assert.ok(query && reply);
+  assert.deepEqual(decodeStatusQuery(Buffer.from(query.payload_hex, 'hex')), { query: 7, stackOf: 3 });
+  assert.equal(encodeStatusQuery(7, 3).toString('hex'), query.payload_hex);
+  const decoded = decodeStatusReply(Buffer.from(reply.payload_hex, 'hex'));
+  assert.equal(decoded.query, 7);
+  assert.deepEqual(decoded.report.streams, { 3: 'yimmo-app-1' });
+  assert.match(decoded.report.stack ?? '', /time\.sleep\(5\)/);
+  assert.equal(encodeStatusReply(decoded.query, decoded.report).toString('hex'), reply.payload_hex);
+  assert.throws(() => decodeStatusReply(Buffer.from('00000001', 'hex')), ProtocolError);
+  assert.throws(() => decodeStatusReply(Buffer.from('000000017b7d', 'hex')), ProtocolError); // {} lacks the fields
 });

@@ -39,6 +39,10 @@ describe('invalid values', () => {
     [['--access-log-format', '%(h)s %(zz)s'], ["--access-log-format '%(h)s %(zz)s'", "unknown atom '%(zz)s'"]],
     [['--access-log-format', '100% sure'], ["lone '%' at position 4"]],
     [['--error-log', ''], ["--error-log ''"]],
+    [['--metrics-bind', '9091'], ["--metrics-bind '9091'", 'HOST:PORT']],
+    [['--metrics-bind', '127.0.0.1:65536'], ["--metrics-bind '127.0.0.1:65536'"]],
+    [['--metrics-bind', '::1:9091'], ["--metrics-bind '::1:9091'", '[...] for IPv6']],
+    [['--slow-request', '0'], ["--slow-request '0'", 'above 0']],
   ];
   for (const [argv, fragments] of cases) {
     test(`${argv.join(' ')} is rejected, naming the setting, the source and the value`, () => {

@@ -86,6 +86,8 @@ export function samples(box: Sandbox): Sample[] {
     { key: 'http2MaxConcurrentStreams', cli: ['10', 10], env: ['200', 200], yaml: [1, 1] },
     { key: 'http2MaxSessionMemoryBytes', cli: ['2M', 2 * 1024 * 1024], env: ['1048576', 1048576], yaml: ['64M', 64 * 1024 * 1024] },
     { key: 'proxyAllowIps', cli: ['10.1.0.0/16', '10.1.0.0/16'], env: ['fd00::/8', 'fd00::/8'], yaml: ['127.0.0.1', '127.0.0.1'] },
+    { key: 'metricsBind', cli: ['127.0.0.1:9091', '127.0.0.1:9091'], env: ['[::1]:0', '[::1]:0'], yaml: ['localhost:9100', 'localhost:9100'] },
+    { key: 'slowRequestMs', cli: ['0.5', 500], env: ['2', 2000], yaml: [10, 10000] },
     { key: 'useKqueue', env: ['0', false], yaml: [true, true] },
   ];
 }

@@ -227,3 +227,26 @@ describe('--check-config and --print-config', () => {
     assert.equal(again.stdout, printed.stdout);
   });
 });
+
+describe('SIGUSR1 (logrotate)', () => {
+  test('after the files are renamed away, SIGUSR1 makes the supervisor and every worker write to new ones', async () => {
+    const access = path.join(dir, 'rotate-access.log');
+    const errors = path.join(dir, 'rotate-error.log');
+    const server = await startServer(APP, { args: ['-p', '2', '-l', 'INFO', '--access-log', access, '--error-log', errors] });
+    try {
+      assert.equal((await request(server.port, get('/before'))).status, 200);
+      await waitFor('the first access line', linesOf(access, 1));
+      fs.renameSync(access, access + '.1');
+      fs.renameSync(errors, errors + '.1');
+      process.kill(server.child.pid as number, 'SIGUSR1');
+      await waitFor('a new error log', () => (/SIGUSR1: reopened log files/.test(read(errors)) ? true : undefined));
+      // Fresh connections reach both workers over a few requests.
+      for (let i = 0; i < 8; i++) assert.equal((await request(server.port, get(`/after${i}`))).status, 200);
+      const lines = await waitFor('8 access lines in the new file', linesOf(access, 8));
+      assert.ok(lines.every((l) => /GET \/after\d/.test(l)), lines.join('\n'));
+      assert.doesNotMatch(read(access + '.1'), /after/);
+    } finally {
+      await server.stop();
+    }
+  });
+});

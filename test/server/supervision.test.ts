@@ -2,29 +2,8 @@
 // spreads work over processes, and drains on SIGTERM.
 import { test } from 'node:test';
 import * as assert from 'node:assert/strict';
-import { execFileSync } from 'node:child_process';
-import * as fs from 'node:fs';
 import { Client, get, request, startServer } from '../support/server';
-
-function children(pid: number): number[] {
-  try {
-    return execFileSync('pgrep', ['-P', String(pid)]).toString().trim().split('\n').filter(Boolean).map(Number);
-  } catch {
-    return [];
-  }
-}
-
-async function eventually<T>(probe: () => Promise<T>, timeoutMs = 10_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    try {
-      return await probe();
-    } catch (err) {
-      if (Date.now() > deadline) throw err;
-      await new Promise((r) => setTimeout(r, 100));
-    }
-  }
-}
+import { alive, children, eventually } from '../support/processes';
 
 async function hello(port: number): Promise<void> {
   const r = await request(port, get('/hello'), { timeoutMs: 2000 });
@@ -106,14 +85,6 @@ test('when the supervisor is killed its workers and hosts exit too', async () =>
   const [host] = children(worker);
   assert.ok(host);
   process.kill(supervisor, 'SIGKILL');
-  // A zombie (state Z) has exited; only its parent's wait() is missing.
-  const alive = (pid: number): boolean => {
-    try {
-      return !/^\d+ \(.*\) Z/.test(fs.readFileSync(`/proc/${pid}/stat`, 'utf8'));
-    } catch {
-      return false;
-    }
-  };
   await eventually(async () => assert.ok(!alive(worker) && !alive(host), 'orphans left behind'), 5000);
 });
 
