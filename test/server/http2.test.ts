@@ -245,3 +245,32 @@ test('a request timeout answers 504 on the stream', async () => {
     await s.stop();
   }
 });
+
+test('metrics count HTTP/2 streams: requests by method and status, open sessions, bytes, a send timeout', async () => {
+  const { fetchText, metricsPort, parseExposition, valueOf } = await import('../support/metrics');
+  const s = await startServer('h2_app:app', { args: ['--http2', '--send-timeout', '1', '--metrics-bind', '127.0.0.1:0'] });
+  try {
+    const admin = metricsPort(s.output());
+    const url = `http://127.0.0.1:${s.port}`;
+    const nghttp = await run('nghttp', ['-n', `${url}/echo`, `${url}/echo?2`, `${url}/missing`]);
+    assert.equal(nghttp.code, 0, nghttp.stderr);
+    const post = await curl(['--http2-prior-knowledge', '-d', 'x=1', `${url}/echo`]);
+    assert.equal(post.code, 0);
+    await probe(s.port, 'no-window', '/download?mb=4', '10'); // reset after the 1 s send timeout
+    const deadline = Date.now() + 10_000;
+    let samples = await parseExposition((await fetchText(admin, '/metrics')).body);
+    while (valueOf(samples, 'yimmo_connections_open') !== 0 && Date.now() < deadline) {
+      await new Promise((r) => setTimeout(r, 200));
+      samples = await parseExposition((await fetchText(admin, '/metrics')).body);
+    }
+    assert.equal(valueOf(samples, 'yimmo_requests_total', { method: 'GET', status: '2xx' }), 3); // two echoes and the reset download's 200
+    assert.equal(valueOf(samples, 'yimmo_requests_total', { method: 'GET', status: '4xx' }), 1);
+    assert.equal(valueOf(samples, 'yimmo_requests_total', { method: 'POST', status: '2xx' }), 1);
+    assert.equal(valueOf(samples, 'yimmo_timeouts_total', { kind: 'send' }), 1);
+    assert.equal(valueOf(samples, 'yimmo_connections_accepted_total'), 3);
+    assert.ok(valueOf(samples, 'yimmo_sent_bytes_total') > 0);
+    assert.ok(valueOf(samples, 'yimmo_received_bytes_total') > 0);
+  } finally {
+    await s.stop();
+  }
+});
