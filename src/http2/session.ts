@@ -8,6 +8,7 @@ import type { Socket } from 'node:net';
 import type { Exchange, ExchangeRecord } from '../http/connection';
 import type { DeadlineSettings, Wait } from '../http/deadlines';
 import type { ParseError, ParserLimits, RequestHead } from '../http/request-head';
+import { reasonPhrase } from '../http/canned';
 import { http2Head, isParseError } from './request-head';
 import { StreamSide } from './stream-side';
 
@@ -28,8 +29,8 @@ export interface Http2Events<F> {
   /** Starts the exchange of a stream; undefined when no host can take it yet (call `side.startWaiting()` later). */
   startExchange(side: StreamSide, head: RequestHead, facts: F): Exchange | undefined;
   exchangeDone(side: StreamSide, record: ExchangeRecord): void;
-  /** A stream refused before the application (431, 413, 400, 501). */
-  rejected(socket: Socket, error: ParseError): void;
+  /** A stream refused before the application (431, 413, 400, 501): its one exchange record, as HTTP/1.1 reports a refused request. */
+  rejected(socket: Socket, error: ParseError, record: ExchangeRecord): void;
   /** A stream's wait passed its bound (for the metrics). */
   timedOut(wait: Wait): void;
   /** A session ended (for the worker's connection count, its drain and its byte counts). */
@@ -121,8 +122,9 @@ export class Http2Sessions<F> {
     const endStream = (flags & http2.constants.NGHTTP2_FLAG_END_STREAM) !== 0;
     const head = http2Head(raw, endStream, this.o.limits);
     if (isParseError(head)) {
-      this.events.rejected(entry.socket, head);
-      return refuse(stream, head.status, this.o.serverName);
+      const bodyBytes = refuse(stream, head.status, this.o.serverName);
+      this.events.rejected(entry.socket, head, { head: undefined, status: head.status, bodyBytes, durationMs: 0, end: 'rejected' });
+      return;
     }
     const side = new StreamSide(stream, head, entry.socket, this.deadlines, this.o.limits.maxBodyBytes, this.o.serverName,
       (s, h) => this.events.startExchange(s, h, entry.facts),
@@ -173,8 +175,8 @@ export class Http2Sessions<F> {
 }
 
 /** A stream refused before the application: a canned status, as HTTP/1.1 answers a bad request. */
-function refuse(stream: http2.ServerHttp2Stream, status: number, serverName: string): void {
-  const body = `${status} ${status === 431 ? 'Request Header Fields Too Large' : status === 413 ? 'Content Too Large' : status === 501 ? 'Not Implemented' : 'Bad Request'}\n`;
+function refuse(stream: http2.ServerHttp2Stream, status: number, serverName: string): number {
+  const body = `${status} ${reasonPhrase(status)}\n`;
   stream.on('error', () => undefined);
   try {
     stream.respond({ ':status': status, 'content-type': 'text/plain; charset=utf-8', 'content-length': String(body.length), server: serverName });
@@ -182,8 +184,9 @@ function refuse(stream: http2.ServerHttp2Stream, status: number, serverName: str
     // Whatever body the client still sends is not wanted (RFC 9113 8.1).
     stream.once('finish', () => stream.close(http2.constants.NGHTTP2_NO_ERROR));
   } catch {
-    // closed under us
+    return 0; // closed under us
   }
+  return body.length;
 }
 
 function flatten(headers: http2.IncomingHttpHeaders): string[] {

@@ -137,7 +137,12 @@ export class Worker {
       {
         startExchange: (side, head, facts) => this.startExchange(side, head, facts),
         exchangeDone: (side, record) => this.exchangeDone(side, record),
-        rejected: (socket, error) => log.info(`${this.clientFacts.clientAddress(socket)} HTTP/2 stream rejected with ${error.status}: ${error.code} (${error.detail})`),
+        rejected: (socket, error, record) => {
+          const client = this.clientFacts.clientAddress(socket);
+          log.info(`${client} HTTP/2 stream rejected with ${error.status}: ${error.code} (${error.detail})`);
+          this.access?.exchangeDone({ socket, writer: undefined }, record, client);
+          this.stats.requestDone(record, record);
+        },
         timedOut: (wait) => this.stats.timedOut(wait),
         closed: (session, socket) => {
           this.stats.connectionClosed(session, socket);
