@@ -274,3 +274,16 @@ test('metrics count HTTP/2 streams: requests by method and status, open sessions
     await s.stop();
   }
 });
+
+test('a request body that stalls gets 408 after the body timeout (and the app an incomplete body)', async () => {
+  const s = await startServer('h2_app:app', { args: ['--http2', '--body-timeout', '1'] });
+  try {
+    const started = Date.now();
+    const r = await probe(s.port, 'stall-body', '15');
+    const ms = Date.now() - started;
+    assert.equal(r.frames[0]?.status, '408', JSON.stringify(r));
+    assert.ok(ms >= 1000, `408 after ${ms} ms, before the 1 s body timeout`);
+  } finally {
+    await s.stop();
+  }
+});

@@ -236,6 +236,10 @@ def main():
         p.send(b"".join(p.request(1 + 2 * i, "/sleep?s=1") for i in range(n)))
         until = lambda frames: all(answered(1 + 2 * i)(frames) for i in range(n))
         wait = 15.0
+    elif scenario == "stall-body":
+        # Declares 10 body bytes, sends 5 and stalls: the body timeout answers.
+        p.send(p.request(1, "/upload", "POST", [("content-length", "10")], end_stream=False) + p.data(1, b"12345"))
+        wait = float(arg or "10")
     elif scenario == "no-window":
         # Announces a zero stream window, asks for a big response, reads the headers and never opens the window.
         p.send(SettingsFrame(0, settings={SettingsFrame.INITIAL_WINDOW_SIZE: 0}).serialize())
