@@ -10,6 +10,7 @@
 /short            declares Content-Length 10, sends 5 bytes
 /file             this file through wsgi.file_wrapper
 /cookies          one response with two Set-Cookie fields
+/whole?kb=N       N KiB as one bytes object (a direct write on plain HTTP/1.1 from 128 KiB; never on HTTP/2)
 /head-only        a HEAD-aware body
 """
 import hashlib
@@ -105,13 +106,20 @@ def file(environ, start_response):
     return environ["wsgi.file_wrapper"](open(__file__, "rb"), 8192)
 
 
+def whole(environ, start_response):
+    kb = query_int(environ, 512)
+    body = bytes(range(256)) * (kb * 4)
+    start_response("200 OK", [("Content-Type", "application/octet-stream"), ("Content-Length", str(len(body)))])
+    return [body]
+
+
 def cookies(environ, start_response):
     start_response("200 OK", [("Set-Cookie", "a=1"), ("Set-Cookie", "b=2"), ("Content-Type", "text/plain")])
     return [b"cookies"]
 
 
 ROUTES = {"/echo": echo, "/stream": stream, "/download": download, "/upload": upload, "/sleep": sleep,
-          "/crash": crash, "/hop": hop, "/short": short, "/file": file, "/cookies": cookies}
+          "/crash": crash, "/hop": hop, "/short": short, "/file": file, "/cookies": cookies, "/whole": whole}
 
 
 def app(environ, start_response):

@@ -125,6 +125,15 @@ test('wsgi.file_wrapper sends the file over the stream', async () => {
   assert.equal(r.stdout, fs.readFileSync(path.join(__dirname, '..', '..', '..', 'test', 'apps', 'h2_app.py'), 'latin1'));
 });
 
+test('a whole 2 MiB body (a direct write on plain HTTP/1.1) crosses the bridge intact on HTTP/2', async () => {
+  const r = await run('curl', ['-sS', '--http2-prior-knowledge', '-o', path.join(DIR, 'whole.bin'), '-w', '%{http_version} %{size_download}', `${base}/whole?kb=2048`]);
+  assert.equal(r.stdout, `2 ${2048 * 1024}`, r.stderr);
+  assert.ok(fs.readFileSync(path.join(DIR, 'whole.bin')).equals(Buffer.concat(Array.from({ length: 2048 * 4 }, () => Buffer.from(Array.from({ length: 256 }, (_, i) => i))))));
+  // The same body over HTTP/1.1 from the same server and host (where it is offered as a direct write).
+  const h1 = await run('curl', ['-sS', '--http1.1', '-o', '/dev/null', '-w', '%{size_download}', `${base}/whole?kb=2048`]);
+  assert.equal(h1.stdout, String(2048 * 1024));
+});
+
 test('nghttp runs 20 concurrent streams on one connection', async () => {
   const urls = Array.from({ length: 20 }, (_, i) => `${base}/stream?n=${i + 1}`);
   const r = await run('nghttp', ['-n', '-s', '-m', '1', ...urls]);
