@@ -296,3 +296,37 @@ test('a request body that stalls gets 408 after the body timeout (and the app an
     await s.stop();
   }
 });
+
+test('a session with no stream for --idle-timeout gets GOAWAY; a reload (SIGHUP) sends GOAWAY after the open stream', async () => {
+  const s = await startServer('h2_app:app', { args: ['--http2', '--idle-timeout', '1'] });
+  try {
+    const url = `http://127.0.0.1:${s.port}`;
+    const idle = http2.connect(url);
+    idle.on('error', () => undefined);
+    const started = Date.now();
+    assert.equal((await h2request(idle, '/echo')).status, 200);
+    await new Promise<void>((resolve) => idle.once('goaway', () => resolve()));
+    assert.ok(Date.now() - started >= 1000, 'GOAWAY before the idle timeout');
+    idle.destroy();
+
+    const busy = http2.connect(url);
+    busy.on('error', () => undefined);
+    let goaway = false;
+    busy.on('goaway', () => (goaway = true));
+    const pending = h2request(busy, '/sleep?s=1.5');
+    await new Promise((r) => setTimeout(r, 300));
+    s.child.kill('SIGHUP');
+    const r = await pending;
+    assert.equal(r.status, 200);
+    assert.equal(r.body.toString(), 'slept');
+    const deadline = Date.now() + 10_000;
+    while (!goaway && Date.now() < deadline) await new Promise((res) => setTimeout(res, 100));
+    assert.equal(goaway, true, 'the retiring worker sent no GOAWAY');
+    busy.destroy();
+    // The successor serves.
+    const after = await curl(['--http2-prior-knowledge', '-w', '%{http_code}', '-o', '/dev/null', `${url}/echo`]);
+    assert.equal(after.stdout, '200');
+  } finally {
+    await s.stop();
+  }
+});
