@@ -181,6 +181,13 @@ test('a client that never opens its window holds the stream until the send timeo
   assert.equal((await curl(['--http2-prior-knowledge', `${base}/echo`])).code, 0);
 });
 
+test('a request body the app does not read is held back by flow control: the server lets in about two windows, not 4 MiB', async () => {
+  const r = await probe(server.port, 'upload-unread', '/sleep?s=3');
+  // 64 KiB of initial stream window, plus the 64 KiB the bridge's request window takes for the host.
+  assert.ok((r.sent ?? 0) <= 256 * 1024, `the server let in ${r.sent} bytes of an unread body`);
+  assert.ok((r.sent ?? 0) >= 65535, `the server did not even take its initial window (${r.sent})`);
+});
+
 test('the access log says HTTP/2.0 for h2 streams', async () => {
   await curl(['--http2-prior-knowledge', `${base}/echo?logged=1`]);
   const deadline = Date.now() + 5000;

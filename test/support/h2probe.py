@@ -118,6 +118,8 @@ class Probe:
             if "ACK" not in frame.flags:
                 self.send(SettingsFrame(0, flags=["ACK"]).serialize())
             out["settings"] = {str(k): v for k, v in frame.settings.items()}
+        elif isinstance(frame, WindowUpdateFrame):
+            out["increment"] = frame.window_increment
         elif isinstance(frame, PingFrame):
             out["ack"] = "ACK" in frame.flags
         if kind == "DATA" and self.frames and self.frames[-1]["type"] == "DATA" and self.frames[-1]["stream"] == frame.stream_id and not self.frames[-1]["end"]:
@@ -236,6 +238,32 @@ def main():
         p.send(b"".join(p.request(1 + 2 * i, "/sleep?s=1") for i in range(n)))
         until = lambda frames: all(answered(1 + 2 * i)(frames) for i in range(n))
         wait = 15.0
+    elif scenario == "upload-unread":
+        # POSTs a 4 MiB body to a view that does not read it for a while, sending only as the
+        # server's flow-control windows allow: how much it let in is what it holds for that request.
+        total = 4 * 1024 * 1024
+        p.send(p.request(1, arg or "/sleep?s=4", "POST", [("content-length", str(total))], end_stream=False))
+        conn_window = stream_window = 65535
+        sent = 0
+        stop_at = time.time() + 2.0
+        while time.time() < stop_at and sent < total:
+            n = min(conn_window, stream_window, 16384, total - sent)
+            if n <= 0:
+                before = len(p.frames)
+                p.read(0.1)
+                for f in p.frames[before:]:
+                    if f["type"] == "WINDOWUPDATE":
+                        if f["stream"] == 0:
+                            conn_window += f["increment"]
+                        elif f["stream"] == 1:
+                            stream_window += f["increment"]
+                continue
+            p.send(p.data(1, b"u" * n, end_stream=sent + n == total))
+            sent += n
+            conn_window -= n
+            stream_window -= n
+        until = lambda frames: False
+        wait = 0.1
     elif scenario == "stall-body":
         # Declares 10 body bytes, sends 5 and stalls: the body timeout answers.
         p.send(p.request(1, "/upload", "POST", [("content-length", "10")], end_stream=False) + p.data(1, b"12345"))
