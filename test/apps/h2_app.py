@@ -27,6 +27,7 @@ def echo(environ, start_response):
         "query": environ["QUERY_STRING"],
         "protocol": environ["SERVER_PROTOCOL"],
         "scheme": environ["wsgi.url_scheme"],
+        "remote_addr": environ.get("REMOTE_ADDR"),
         "server_name": environ["SERVER_NAME"],
         "server_port": environ["SERVER_PORT"],
         "file_wrapper": "wsgi.file_wrapper" in environ,

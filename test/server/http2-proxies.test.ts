@@ -20,7 +20,7 @@ test('HAProxy with proto h2: HTTP/1.1 clients, h2c streams to us; X-Forwarded-Fo
   const binary = requireBinary('haproxy', 'haproxy');
   const dir = tempDir('yimmo-haproxy-h2-');
   const port = await freePort();
-  const cfg = renderTemplate('haproxy-h2.cfg.template', dir, { LISTEN_PORT: String(port), UPSTREAM_PORT: String(server.port) });
+  const cfg = renderTemplate('haproxy-h2.cfg.template', dir, { LISTEN_PORT: String(port), UPSTREAM_PORT: String(server.port), SEND_PROXY: '' });
   const haproxy = await startProxy(binary, ['-db', '-f', cfg], port);
   try {
     const r = await curl(['--http1.1', `http://127.0.0.1:${port}/echo`]);
@@ -34,6 +34,25 @@ test('HAProxy with proto h2: HTTP/1.1 clients, h2c streams to us; X-Forwarded-Fo
     assert.deepEqual(load.stdout.trim().split('\n'), Array.from({ length: 40 }, () => '200'));
   } finally {
     await haproxy.stop();
+  }
+});
+
+test('HAProxy with proto h2 and send-proxy-v2: the PROXY header, then h2c; REMOTE_ADDR is the client\'s', async () => {
+  const binary = requireBinary('haproxy', 'haproxy');
+  const s = await startServer('h2_app:app', { args: ['--http2', '--proxy-protocol', '--proxy-allow-ips', '127.0.0.1'] });
+  const dir = tempDir('yimmo-haproxy-h2-pp-');
+  const port = await freePort();
+  const cfg = renderTemplate('haproxy-h2.cfg.template', dir, { LISTEN_PORT: String(port), UPSTREAM_PORT: String(s.port), SEND_PROXY: 'send-proxy-v2' });
+  const haproxy = await startProxy(binary, ['-db', '-f', cfg], port);
+  try {
+    const r = await curl(['--http1.1', '--interface', '127.0.0.2', `http://127.0.0.1:${port}/echo`]);
+    assert.equal(r.code, 0, r.stderr);
+    const seen = JSON.parse(r.stdout) as { protocol: string; remote_addr: string };
+    assert.equal(seen.protocol, 'HTTP/2');
+    assert.equal(seen.remote_addr, '127.0.0.2');
+  } finally {
+    await haproxy.stop();
+    await s.stop();
   }
 });
 
