@@ -83,6 +83,16 @@ test('an upload of 1 MB with Expect: 100-continue reaches the app whole', async 
   assert.deepEqual(JSON.parse(r.stdout), { size: data.length, sha256: sha256(data) });
 });
 
+test('Expect: 100-continue: a 100 HEADERS only when the app reads wsgi.input; an app that answers first sends none', async () => {
+  const reads = await probe(server.port, 'expect', '/upload');
+  const statuses = reads.frames.filter((f) => f.type === 'HEADERS').map((f) => f.status);
+  assert.deepEqual(statuses, ['100', '200'], JSON.stringify(reads));
+  assert.equal(reads.body1 > 0, true);
+  const ignores = await probe(server.port, 'expect', '/sleep?s=0.2');
+  assert.deepEqual(ignores.frames.filter((f) => f.type === 'HEADERS').map((f) => f.status), ['200'], JSON.stringify(ignores));
+  assert.equal(ignores.alive, true);
+});
+
 test('a request body without content-length is read to END_STREAM (no CONTENT_LENGTH in the environ)', async () => {
   const session = http2.connect(base);
   try {

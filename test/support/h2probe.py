@@ -264,6 +264,12 @@ def main():
             stream_window -= n
         until = lambda frames: False
         wait = 0.1
+    elif scenario == "expect":
+        # Expect: 100-continue: the body is sent only after a 100 (or never, if the final status comes first).
+        p.send(p.request(1, arg or "/upload", "POST", [("content-length", "5"), ("expect", "100-continue")], end_stream=False))
+        p.read(5, lambda frames: any(f["type"] == "HEADERS" and f["stream"] == 1 for f in frames))
+        if any(f["type"] == "HEADERS" and f.get("status") == "100" for f in p.frames):
+            p.send(p.data(1, b"hello", end_stream=True))
     elif scenario == "stall-body":
         # Declares 10 body bytes, sends 5 and stalls: the body timeout answers.
         p.send(p.request(1, "/upload", "POST", [("content-length", "10")], end_stream=False) + p.data(1, b"12345"))
