@@ -1,5 +1,5 @@
 // A process loads no more code than it runs (issue 13, memory): a worker
-// without TLS never loads node:tls, a server configured without a config
+// without TLS or HTTP/2 never loads node:tls or node:http2, a server configured without a config
 // file never loads the YAML library, and a supervisor without an admin
 // endpoint never loads node:http. Each check runs in a fresh Node process
 // so that nothing this test runner loaded counts.
@@ -26,10 +26,10 @@ function inFreshNode(body: string): unknown {
   }
 }
 
-test('a worker loads node:tls only when it serves TLS', () => {
+test('a worker loads node:tls and node:http2 only when it serves TLS or HTTP/2', () => {
   const loaded = inFreshNode(`
     require(src + '/worker/worker.js');
-    const before = process.moduleLoadList.some((m) => m === 'NativeModule tls');
+    const before = process.moduleLoadList.some((m) => m === 'NativeModule tls' || m === 'NativeModule http2');
     // What createServer does for --tls-cert/--tls-key: then it is loaded.
     require('node:tls');
     console.log(JSON.stringify({ before, after: process.moduleLoadList.some((m) => m === 'NativeModule tls') }));
@@ -37,7 +37,7 @@ test('a worker loads node:tls only when it serves TLS', () => {
   assert.deepEqual(loaded, { before: false, after: true });
 });
 
-test('the supervisor loads the YAML library only to read a config file, or for --help and --print-config', () => {
+test('the supervisor loads the YAML library only to read a config file (or for --help, --print-config), and neither node:tls nor node:http2 without TLS or --http2', () => {
   const loaded = inFreshNode(`
     const { resolveInvocation } = require(src + '/cli/invocation.js');
     const yamlLoaded = () => Object.keys(require.cache).some((k) => k.includes('/node_modules/yaml/'));
@@ -45,6 +45,7 @@ test('the supervisor loads the YAML library only to read a config file, or for -
     const out = {};
     resolveInvocation(['--python', process.execPath, 'hello:app'], {});
     out.flags = yamlLoaded();
+    out.tlsOrHttp2 = process.moduleLoadList.filter((m) => m === 'NativeModule tls' || m === 'NativeModule http2');
     const file = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'yimmo-footprint-')), 'c.yaml');
     fs.writeFileSync(file, 'wsgi:\\n  port: 8123\\n');
     const withFile = resolveInvocation(['--python', process.execPath, '--config', file, 'hello:app'], {});
@@ -52,7 +53,7 @@ test('the supervisor loads the YAML library only to read a config file, or for -
     out.port = withFile.config ? withFile.config.port : withFile;
     console.log(JSON.stringify(out));
   `);
-  assert.deepEqual(loaded, { flags: false, file: true, port: 8123 });
+  assert.deepEqual(loaded, { flags: false, tlsOrHttp2: [], file: true, port: 8123 });
 });
 
 test('the supervisor loads node:http only for the admin endpoint (--metrics-bind)', () => {
