@@ -195,6 +195,22 @@ describe('socket files left behind', () => {
   });
 });
 
+describe('the PROXY protocol on a Unix socket', () => {
+  test('a Unix-socket peer is allowed to send a PROXY header: REMOTE_ADDR is the client it names', async () => {
+    const dir = tempDir('yimmo-unix-proxy-');
+    const sock = path.join(dir, 'pp.sock');
+    const s = await startServer('binds_app:app', { binds: [`unix:${sock}`], args: ['--proxy-protocol'] });
+    try {
+      const r = await unixRequest(sock, 'PROXY TCP4 192.0.2.7 192.0.2.1 40000 80\r\nGET /peer HTTP/1.1\r\nHost: a\r\n\r\n');
+      const env = json(r.body);
+      assert.equal(env['REMOTE_ADDR'], '192.0.2.7');
+      assert.equal(env['REMOTE_PORT'], '40000');
+    } finally {
+      await s.stop();
+    }
+  });
+});
+
 describe('TLS on every address', () => {
   test('HTTPS on a Unix socket and on TCP from one --tls-cert', async () => {
     const { cert, key } = makeTlsCert();
