@@ -11,6 +11,8 @@ import * as path from 'node:path';
 import * as tls from 'node:tls';
 import { Client, get, makeTlsCert, runCli, startServer, type RunningServer } from '../support/server';
 import { freePort, requireBinary, tempDir } from '../support/reverse-proxy';
+import { children } from '../support/processes';
+import { repoPath } from '../support/repo';
 
 function json(body: Buffer): Record<string, unknown> {
   return JSON.parse(body.toString('utf8')) as Record<string, unknown>;
@@ -192,6 +194,63 @@ describe('socket files left behind', () => {
     const r = await runCli(['--python', '/usr/bin/python3', '--bind', 'fd://web', 'binds_app:app']);
     assert.equal(r.code, 2, r.stderr);
     assert.match(r.stderr, /no inherited socket is named 'web' \(no sockets were passed by systemd/);
+  });
+});
+
+describe('several workers on a Unix socket', () => {
+  test('saturated workers stop and resume accepting on the Unix socket: every request is answered, no descriptor leaks', async (t) => {
+    const dir = tempDir('yimmo-unix-balance-');
+    const sock = path.join(dir, 'b.sock');
+    const s = await startServer('binds_app:app', { binds: [`unix:${sock}`], args: ['-p', '2', '-t', '1', '-l', 'DEBUG'] });
+    try {
+      const workers = children(s.child.pid ?? 0);
+      const fds = (): number[] => workers.map((w) => fs.readdirSync(`/proc/${w}/fd`).length);
+      const round = async (): Promise<void> => {
+        await Promise.all(Array.from({ length: 6 }, async (_, c) => {
+          for (let i = 0; i < 40; i++) {
+            const r = await unixRequest(sock, get(`/echo?c${c}-${i}`, 'Connection: close\r\n'));
+            assert.equal(r.status, 200);
+            assert.equal(r.body.toString(), `c${c}-${i}`);
+          }
+        }));
+      };
+      await round();
+      const before = fds();
+      await round();
+      const pauses = (s.output().match(/not accepting/g) ?? []).length;
+      const resumes = (s.output().match(/accepting again/g) ?? []).length;
+      t.diagnostic(`${pauses} pauses, ${resumes} resumes; descriptors per worker ${before} then ${fds()}`);
+      assert.ok(pauses > 0 && resumes > 0, 'the saturated workers never paused and resumed');
+      // A paused worker closes its copy and gets a new one: the count must not grow with the pauses.
+      fds().forEach((n, i) => assert.ok(n <= (before[i] ?? 0) + 4, `worker ${workers[i]}: ${before[i]} -> ${n} descriptors`));
+    } finally {
+      await s.stop();
+    }
+  });
+
+  test('the fallback (no shared handles) deals Unix and TCP connections, each with its own facts', async () => {
+    const dir = tempDir('yimmo-unix-dealt-');
+    const sock = path.join(dir, 'd.sock');
+    const fallback = { NODE_OPTIONS: `--require ${repoPath('dist', 'test', 'support', 'no-shared-handles.js')}` };
+    const s = await startServer('binds_app:app', { binds: ['127.0.0.1:0', `unix:${sock}`], args: ['-p', '2', '--unix-socket-mode', '600'], env: fallback });
+    try {
+      assert.equal(fs.statSync(sock).mode & 0o777, 0o600);
+      const overUnix = json((await unixRequest(sock, 'GET /peer HTTP/1.0\r\n\r\n')).body);
+      assert.equal(overUnix['REMOTE_ADDR'], '');
+      assert.equal(overUnix['SERVER_NAME'], sock);
+      const client = await Client.connect(s.port);
+      try {
+        client.write('GET /peer HTTP/1.0\r\n\r\n');
+        const overTcp = json((await client.response()).body);
+        assert.equal(overTcp['REMOTE_ADDR'], '127.0.0.1');
+        assert.equal(overTcp['SERVER_PORT'], String(s.port));
+      } finally {
+        client.close();
+      }
+    } finally {
+      await s.stop();
+    }
+    assert.equal(fs.existsSync(sock), false, 'the fallback removes its socket file too');
   });
 });
 
