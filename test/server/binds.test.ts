@@ -5,6 +5,7 @@
 import { after, before, describe, test } from 'node:test';
 import * as assert from 'node:assert/strict';
 
+import { spawn } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as net from 'node:net';
 import * as path from 'node:path';
@@ -174,6 +175,25 @@ describe('socket files left behind', () => {
     assert.equal(r.code, 2, r.stderr);
     assert.equal(r.stderr.trim().split('\n').length, 1, r.stderr);
     assert.match(r.stderr, /invalid --bind 'unix:\/nonexistent-dir\/app\.sock' \(from command line\): its directory '\/nonexistent-dir' does not exist/);
+  });
+
+  test('a directory the server may not create a socket in (permission denied) is a config error before the app loads: exit 2', async () => {
+    const setpriv = requireBinary('setpriv', 'util-linux');
+    const dir = tempDir('yimmo-denied-'); // root's, mode 755: nobody may not create files in it
+    const r = await new Promise<{ code: number | null; stderr: string }>((resolve) => {
+      const child = spawn(setpriv, ['--reuid=65534', '--regid=65534', '--clear-groups', repoPath('bin', 'yimmo-wsgi'), '--python', '/usr/bin/python3',
+        '--bind', `unix:${path.join(dir, 'app.sock')}`, 'no_such_module:app'], { cwd: '/', stdio: ['ignore', 'ignore', 'pipe'] });
+      let stderr = '';
+      child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+      const timer = setTimeout(() => child.kill('SIGKILL'), 20_000);
+      child.on('exit', (code) => {
+        clearTimeout(timer);
+        resolve({ code, stderr });
+      });
+    });
+    assert.equal(r.code, 2, r.stderr);
+    assert.equal(r.stderr.trim().split('\n').length, 1, r.stderr);
+    assert.match(r.stderr, /invalid --bind 'unix:.*app\.sock' \(from command line\): permission denied: cannot create a socket in/);
   });
 
   test('a malformed bind is a config error naming the setting: exit 2', async () => {
