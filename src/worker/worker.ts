@@ -83,6 +83,8 @@ export class Worker {
   constructor(
     private readonly config: WorkerConfig,
     private readonly report: (message: FromWorker) => void,
+    /** The supervisor's number for this worker (process titles). */
+    number = 0,
   ) {
     setLogLevel(config.logLevel);
     this.stats = new WorkerStats(config.threads, config.slowRequestMs);
@@ -103,7 +105,7 @@ export class Worker {
         directTimeoutMs: config.requestTimeoutMs > 0 ? config.requestTimeoutMs : config.sendTimeoutMs,
         startTimeoutMs: config.hostStartTimeoutMs,
         ...hostIds(config.privileges),
-        ...hostTitle(config),
+        ...hostTitle(config, number),
       },
       config.gracefulTimeoutMs,
       (host) => {
