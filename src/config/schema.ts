@@ -136,7 +136,8 @@ export const SETTINGS = [
       '(exit 4), and the file is removed when the server stops. `fd://N` serves a listening socket inherited as ' +
       'descriptor N; `fd://NAME` the socket systemd passed under that name (FileDescriptorName=). Under systemd ' +
       'socket activation (LISTEN_FDS and LISTEN_PID set for this process) with no `--bind`, `--host` or `--port`, ' +
-      'every inherited socket is served. TLS, when on, applies to every address.',
+      'every inherited socket is served. TLS, when on, applies to every address. On a Unix socket the application ' +
+      'sees REMOTE_ADDR \'\' and no REMOTE_PORT, as under gunicorn (docs/deploy.md).',
   },
   {
     key: 'unixSocketMode', type: 'string', flag: 'unix-socket-mode', env: 'YIMMO_WSGI_UNIX_SOCKET_MODE',
