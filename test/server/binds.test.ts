@@ -143,6 +143,23 @@ describe('a Unix socket and a TCP address served together', () => {
   });
 });
 
+describe('the socket file\'s owner', () => {
+  test('with --user the socket belongs to that user (the workers run as it and keep their socket), mode 600 still serves', async () => {
+    const dir = tempDir('yimmo-unix-owner-');
+    const sock = path.join(dir, 'own.sock');
+    const s = await startServer('binds_app:app', { binds: [`unix:${sock}`], args: ['--user', 'nobody', '--unix-socket-mode', '600'] });
+    try {
+      const st = fs.statSync(sock);
+      assert.equal(st.uid, 65534);
+      assert.equal(st.gid, 65534); // nobody's primary group, as the workers take it
+      assert.equal(st.mode & 0o777, 0o600);
+      assert.equal((await unixRequest(sock, get('/echo?as-nobody'))).body.toString(), 'as-nobody');
+    } finally {
+      await s.stop();
+    }
+  });
+});
+
 describe('socket files left behind', () => {
   test('a stale socket file (nobody accepts on it) is replaced', async () => {
     const dir = tempDir('yimmo-stale-');
