@@ -5,7 +5,7 @@
 // connections that arrive while no worker serves wait here (bounded by the
 // backlog) for the next one.
 import * as net from 'node:net';
-import { applyUnixOptions, clearStaleSocket, type Bind, type UnixSocketOptions } from './listen-handle';
+import { applyUnixOptions, clearStaleSocket, inheritedUnixPath, type Bind, type UnixSocketOptions } from './listen-handle';
 import type { ListenerInfo } from '../ipc/contract';
 
 export interface DealTarget {
@@ -45,7 +45,7 @@ export class Dealer {
       if (bind.kind === 'unix') applyUnixOptions(bind, unix);
       // An inherited Unix socket has no address Node can read.
       if (typeof address === 'object' && address !== null) out.push({ port: address.port, address: address.address, info: { kind: 'tcp' } });
-      else out.push({ port: 0, address: '', info: { kind: 'unix', path: bind.kind === 'unix' ? bind.path : '' } });
+      else out.push({ port: 0, address: '', info: { kind: 'unix', path: bind.kind === 'unix' ? bind.path : bind.kind === 'fd' ? inheritedUnixPath(bind.fd) : '' } });
     }
     return out;
   }

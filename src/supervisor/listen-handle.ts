@@ -94,6 +94,25 @@ async function resolveHost(host: string): Promise<{ address: string; family: 4 |
   return { address: found.address, family: found.family === 6 ? 6 : 4 };
 }
 
+/**
+ * The path an inherited Unix socket is bound to, for SERVER_NAME and the
+ * banner: Node cannot ask a pipe handle (no getsockname), so it is looked up
+ * by the socket's inode in /proc/net/unix (Linux). '' when unknown (another
+ * system, an unnamed or abstract socket).
+ */
+export function inheritedUnixPath(fd: number): string {
+  try {
+    const inode = String(fs.fstatSync(fd).ino);
+    for (const line of fs.readFileSync('/proc/net/unix', 'utf8').split('\n').slice(1)) {
+      const fields = line.trim().split(/\s+/);
+      if (fields[6] === inode && fields[7] !== undefined && fields[7].startsWith('/')) return fields.slice(7).join(' ');
+    }
+  } catch {
+    // not Linux, or not readable: unknown
+  }
+  return '';
+}
+
 /** How long a connect to an existing socket file may take to tell a live server from a stale file. */
 const PROBE_MS = 1000;
 
@@ -209,10 +228,10 @@ async function openOne(create: CreateServerHandle, bind: Bind, unix: UnixSocketO
   }
   if (typeof handle === 'number') throw new BindError(bind, errorName(handle));
   if (!isRawHandle(handle)) throw new SharedUnavailable('net._createServerHandle returned no handle');
-  // An inherited Unix socket: its path is not known to us (SERVER_NAME falls back to localhost).
+  // An inherited Unix socket: its path from /proc/net/unix (SERVER_NAME falls back to localhost without one).
   if (isPipe(handle)) {
     if (bind.kind !== 'fd') throw new SharedUnavailable('net._createServerHandle gave a pipe for a TCP address');
-    return { bind, handle, port: 0, address: '', info: { kind: 'unix', path: '' } };
+    return { bind, handle, port: 0, address: '', info: { kind: 'unix', path: inheritedUnixPath(bind.fd) } };
   }
   const out: { port?: number; address?: string } = {};
   // libuv defers a failed bind's error (EADDRINUSE) to the next call on

@@ -399,6 +399,8 @@ export class Supervisor {
       if (b.kind === 'tcp') return `${scheme}://${showBind(b, bound?.port)}`;
       // An inherited TCP socket: the address it is bound to, then where it came from.
       if (b.kind === 'fd' && bound?.info.kind === 'tcp') return `${scheme}://${showBind({ kind: 'tcp', host: bound.address, port: bound.port })} (${showBind(b)})`;
+      // An inherited Unix socket: its path too, when known.
+      if (b.kind === 'fd' && bound?.info.kind === 'unix' && bound.info.path !== '') return `${showBind(b)} unix:${bound.info.path} (${scheme})`;
       return `${showBind(b)} (${scheme})`;
     });
     const python = child.loaded?.python ?? '?';

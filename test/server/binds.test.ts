@@ -15,6 +15,11 @@ import { freePort, requireBinary, tempDir } from '../support/reverse-proxy';
 import { children } from '../support/processes';
 import { repoPath } from '../support/repo';
 
+/** `text` as a literal inside a RegExp. */
+function escape(text: string): string {
+  return text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+}
+
 function json(body: Buffer): Record<string, unknown> {
   return JSON.parse(body.toString('utf8')) as Record<string, unknown>;
 }
@@ -365,10 +370,12 @@ describe('systemd socket activation (the real systemd-socket-activate)', () => {
     const s = await server;
     try {
       assert.match(await client, /^HTTP\/1\.1 200[\s\S]*"REMOTE_ADDR": "127\.0\.0\.1"/);
-      assert.match(s.output(), new RegExp(`on http://127\\.0\\.0\\.1:${port} \\(fd://3 \\(web\\)\\), fd://4 \\(local\\) \\(http\\) \\| 2 processes`));
+      assert.match(s.output(), new RegExp(`on http://127\\.0\\.0\\.1:${port} \\(fd://3 \\(web\\)\\), fd://4 \\(local\\) unix:${escape(sock)} \\(http\\) \\| 2 processes`));
       assert.equal(s.port, port);
       const r = await unixRequest(sock, 'GET /peer HTTP/1.1\r\nHost: a\r\n\r\n');
       assert.equal(json(r.body)['REMOTE_ADDR'], '');
+      // Without Host, SERVER_NAME is the inherited socket's path, as for one we bound ourselves.
+      assert.equal(json((await unixRequest(sock, 'GET /peer HTTP/1.0\r\n\r\n')).body)['SERVER_NAME'], sock);
       // The variables are not passed on to the app.
       const envReply = await unixRequest(sock, get('/environ?LISTEN_FDS'));
       assert.equal(envReply.status, 200);

@@ -132,7 +132,7 @@ describe('the systemd socket and service units', () => {
     assert.match(answer, /^HTTP\/1\.1 200/);
     assert.match(answer, /"remote_addr":"127\.0\.0\.1"/);
     // Descriptors in ListenStream= order: the Unix socket is 3, the TCP one 4.
-    assert.match(server.output(), new RegExp(`on fd://3 \\(web\\) \\(http\\), http://127\\.0\\.0\\.1:${port} \\(fd://4 \\(web\\)\\) \\| 2 processes x 4 threads`));
+    assert.match(server.output(), new RegExp(`on fd://3 \\(web\\) unix:${sock.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')} \\(http\\), http://127\\.0\\.0\\.1:${port} \\(fd://4 \\(web\\)\\) \\| 2 processes x 4 threads`));
   });
 
   test('and its Unix socket, with a Flask page, as the unit\'s unprivileged user', async () => {
