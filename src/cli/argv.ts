@@ -84,9 +84,9 @@ export function parseArgv(argv: readonly string[]): ParsedArgs {
       value = next;
       i++;
     }
-    // --env repeats: each occurrence adds a line (a value cannot hold a newline).
+    // --env and --reload-extra-file repeat: each occurrence adds a line (a value cannot hold a newline).
     const earlier = values.get(target.setting.key);
-    const repeats = target.setting.type === 'string' && target.setting.check === 'env-list';
+    const repeats = target.setting.type === 'string' && (target.setting.check === 'env-list' || target.setting.check === 'file-list');
     values.set(target.setting.key, repeats && earlier !== undefined ? `${earlier}\n${value}` : value);
   }
   return { action, values, positional };

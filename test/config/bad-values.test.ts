@@ -43,6 +43,16 @@ describe('invalid values', () => {
     [['--metrics-bind', '127.0.0.1:65536'], ["--metrics-bind '127.0.0.1:65536'"]],
     [['--metrics-bind', '::1:9091'], ["--metrics-bind '::1:9091'", '[...] for IPv6']],
     [['--slow-request', '0'], ["--slow-request '0'", 'above 0']],
+    [['--max-requests', '-1'], ["invalid --max-requests '-1' (from command line): must be an integer from 0"]],
+    [['--max-requests', '10k'], ["--max-requests '10k'"]],
+    [['--max-requests-jitter', '1.5'], ["--max-requests-jitter '1.5'"]],
+    [['--max-rss', '100X'], ["--max-rss '100X'", 'K, M, G or T']],
+    [['--max-rss', '-1M'], ["--max-rss '-1M'"]],
+    [['--max-host-age', '-5'], ["--max-host-age '-5'"]],
+    [['--max-host-age', 'an hour'], ["--max-host-age 'an hour'", 'seconds']],
+    [['--max-host-age-jitter', '0.0001'], ["--max-host-age-jitter '0.0001'"]],
+    [['--reload=maybe'], ["--reload 'maybe'"]],
+    [['--reload-extra-file', ''], ["--reload-extra-file ''"]],
   ];
   for (const [argv, fragments] of cases) {
     test(`${argv.join(' ')} is rejected, naming the setting, the source and the value`, () => {

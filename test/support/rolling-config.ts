@@ -1,0 +1,28 @@
+// A SIGHUP that changes nothing but the code swaps the Python hosts under the
+// running workers (src/supervisor/reload-scope.ts). Tests of the rolling
+// restart of the workers themselves need a reload that changes a worker
+// setting: this config file's idle timeout changes on every bump().
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+
+export interface RollingConfig {
+  /** Pass these to the server: `-c FILE`. */
+  readonly args: readonly string[];
+  /** Rewrites the file so that the next SIGHUP rolls the workers. */
+  bump(): void;
+}
+
+export function rollingConfig(): RollingConfig {
+  const file = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'yimmo-roll-')), 'server.yaml');
+  let idle = 5;
+  const write = (): void => fs.writeFileSync(file, `wsgi:\n  idle_timeout: ${idle}\n`);
+  write();
+  return {
+    args: ['-c', file],
+    bump: () => {
+      idle = idle === 5 ? 6 : 5;
+      write();
+    },
+  };
+}
