@@ -193,3 +193,44 @@ test('--max-host-age and --max-rss recycle the host (swapped, same worker)', asy
     await big.stop();
   }
 });
+
+test('a reload whose new host outlasts --host-start-timeout keeps the old host serving', async () => {
+  const flag = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'yimmo-swap-')), 'hang');
+  const server = await startServer('hanging_import:app', { args: ['--host-start-timeout', '1'], env: { YIMMO_TEST_HANG_FILE: flag } });
+  try {
+    const before = tree(server);
+    const served = (await request(server.port, get('/'))).body.toString();
+    fs.writeFileSync(flag, '');
+    const started = Date.now();
+    process.kill(server.child.pid as number, 'SIGHUP');
+    await eventually(async () => assert.match(server.output(), /YW_RELOAD_FAILED: .*within 1 s \(--host-start-timeout\)/), 15_000);
+    assert.ok(Date.now() - started >= 900, 'gave up before the start timeout');
+    assert.equal((await request(server.port, get('/'))).body.toString(), served, 'not the old host');
+    await eventually(async () => assert.deepEqual(tree(server), before), 5000); // the hung host was killed
+  } finally {
+    await server.stop();
+  }
+});
+
+test('a recycle whose new host cannot start keeps the old host serving, retries with backoff, and swaps once it can', async () => {
+  const dir = appDir(app('v1'));
+  const server = await startServer('swapped:app', { args: ['--max-requests', '3', '--metrics-bind', '127.0.0.1:0'], env: { PYTHONPATH: dir } });
+  try {
+    const before = tree(server);
+    fs.writeFileSync(path.join(dir, 'swapped.py'), 'raise RuntimeError("database down")\n');
+    for (let i = 0; i < 10; i++) {
+      assert.equal(await body(server.port), 'v1');
+      await sleep(100);
+    }
+    await eventually(async () => assert.match(server.output(), /YW_HOST_START: .* attempt 2 failed: .*database down/), 15_000);
+    assert.deepEqual(tree(server), before, 'the host or the worker changed');
+    assert.equal(await hostRestarts(server, 'recycle'), 0);
+    fs.writeFileSync(path.join(dir, 'swapped.py'), app('v2'));
+    await eventually(async () => {
+      assert.equal(await body(server.port), 'v2');
+    }, 20_000);
+    assert.ok((await hostRestarts(server, 'recycle')) >= 1);
+  } finally {
+    await server.stop();
+  }
+});
