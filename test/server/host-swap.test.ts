@@ -100,6 +100,9 @@ test('a SIGHUP whose new code does not import keeps the old hosts serving, logge
     await eventually(async () => assert.match(server.output(), /YW_RELOAD_FAILED: .*SyntaxError/), 15_000);
     await sleep(1500);
     assert.equal((server.output().match(/YW_RELOAD_FAILED/g) ?? []).length, 1, 'logged more than once:\n' + server.output());
+    // The traceback, from the one host that tried.
+    assert.equal((server.output().match(/importing 'swapped' failed/g) ?? []).length, 1, server.output());
+    assert.match(server.output(), /importing 'swapped' failed:\s*\n.*Traceback/);
     assert.deepEqual(tree(server), before, 'hosts or workers changed');
     for (let i = 0; i < 4; i++) assert.equal(await body(server.port), 'v1');
 
