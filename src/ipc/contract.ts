@@ -84,7 +84,8 @@ export type SupervisorSignal = (typeof SUPERVISOR_SIGNALS)[number];
  * connection). It answers `serving` once it takes connections.
  */
 export type ToWorker =
-  | { readonly type: 'config'; readonly config: WorkerConfig }
+  /** `worker`: its number, for its process title and its host's (grows as workers are replaced). */
+  | { readonly type: 'config'; readonly config: WorkerConfig; readonly worker: number }
   /**
    * Sent with a bound listening handle: accept on it. `bind` is the index in
    * the supervisor's list of binds, `of` their number. `balance`: stop

@@ -205,7 +205,7 @@ export class Supervisor {
       }),
     };
     this.children.set(id, child);
-    child.proc.send({ type: 'config', config: this.configs.get(generation) as WorkerConfig });
+    child.proc.send({ type: 'config', config: this.configs.get(generation) as WorkerConfig, worker: id });
   }
 
   /** Graceful: the worker finishes what it accepted; killed after the graceful timeout. */

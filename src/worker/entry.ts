@@ -26,8 +26,8 @@ export function runWorkerProcess(): void {
     switch (message.type) {
       case 'config':
         if (worker !== undefined || stopped) return;
-        process.title = workerTitle(message.config);
-        worker = new Worker(message.config, report);
+        process.title = workerTitle(message.config, message.worker);
+        worker = new Worker(message.config, report, message.worker);
         void worker.start();
         return;
       case 'listen':

@@ -83,10 +83,12 @@ export class Worker {
   constructor(
     private readonly config: WorkerConfig,
     private readonly report: (message: FromWorker) => void,
+    /** The supervisor's number for this worker (process titles). */
+    private readonly number = 0,
   ) {
     setLogLevel(config.logLevel);
     this.stats = new WorkerStats(config.threads, config.slowRequestMs);
-    this.hosts = new HostKeeper(hostOptions(config), config.recycle, config.gracefulTimeoutMs, {
+    this.hosts = new HostKeeper(hostOptions(config, number), config.recycle, config.gracefulTimeoutMs, {
       ready: (host) => {
         this.stats.hostReady(host);
         this.startWaiting();
@@ -337,7 +339,7 @@ export class Worker {
   reloadHosts(round: number, config: WorkerConfig): void {
     if (this.shuttingDown) return;
     setLogLevel(config.logLevel);
-    this.hosts.reload(round, hostOptions({ ...this.config, python: config.python, app: config.app, hostTitles: config.hostTitles, logLevel: config.logLevel, reload: config.reload }), config.recycle);
+    this.hosts.reload(round, hostOptions({ ...this.config, python: config.python, app: config.app, hostTitles: config.hostTitles, logLevel: config.logLevel, reload: config.reload }, this.number), config.recycle);
   }
 
   /**
@@ -384,7 +386,7 @@ export class Worker {
 }
 
 /** What each Python host of a worker starts with. */
-function hostOptions(config: WorkerConfig): HostOptions {
+function hostOptions(config: WorkerConfig, worker: number): HostOptions {
   return {
     python: config.python,
     app: config.app,
@@ -402,6 +404,6 @@ function hostOptions(config: WorkerConfig): HostOptions {
     startTimeoutMs: config.hostStartTimeoutMs,
     reportModules: config.reload.enabled,
     ...hostIds(config.privileges),
-    ...hostTitle(config),
+    ...hostTitle(config, worker),
   };
 }

@@ -3,7 +3,7 @@
 import { after, before, describe, test } from 'node:test';
 import * as assert from 'node:assert/strict';
 import * as net from 'node:net';
-import { Client, PYTHON, get, request, runCli, startServer, type RunningServer } from '../support/server';
+import { Client, PYTHON, get, request, runCli, startServer, type RawResponse, type RunningServer } from '../support/server';
 import { fetchText, metricsPort, parseExposition, valueOf, type Sample } from '../support/metrics';
 import { sleep } from './live-helpers';
 
@@ -42,39 +42,46 @@ describe('metrics of two workers with two threads each', () => {
   });
 
   test('counts the requests sent, by method and status class, over both workers', async () => {
-    // Two connections open at once: the supervisor deals them to different workers.
-    const first = await Client.connect(server.port);
-    const second = await Client.connect(server.port);
     const raws: string[] = [];
-    const exchange = async (client: Client, raw: string, expected: number, head = false): Promise<void> => {
+    const exchange = async (client: Client, raw: string, expected: number, head = false): Promise<RawResponse> => {
       raws.push(raw);
       client.write(raw);
-      assert.equal((await client.response({ head })).status, expected);
+      const response = await client.response({ head });
+      assert.equal(response.status, expected);
+      return response;
     };
+    // Workers accept from the shared socket; a saturated one (two requests
+    // on two threads) leaves new connections to the other. Four slow requests
+    // at once so spread over both workers; /fast then names each one's host.
+    const clients = await Promise.all([0, 1, 2, 3].map(() => Client.connect(server.port)));
+    await Promise.all(clients.map((c) => exchange(c, get('/slow?0.5'), 200)));
+    const byHost = new Map<string, Client>();
+    for (const c of clients) byHost.set((await exchange(c, get('/fast'), 200)).body.toString().split(' ')[1] ?? '', c);
+    assert.equal(byHost.size, 2, 'the four connections were not spread over both workers');
+    const [first, second] = [...byHost.values()] as [Client, Client];
     for (const client of [first, second]) {
       for (let i = 0; i < 3; i++) await exchange(client, get('/fast'), 200);
       await exchange(client, post('/echo', 'hello'), 200);
       await exchange(client, get('/missing'), 404);
       await exchange(client, 'HEAD /fast HTTP/1.1\r\nHost: localhost\r\n\r\n', 200, true);
     }
-    first.close();
-    second.close();
+    for (const c of clients) c.close();
     const garbage = 'NOT A REQUEST\r\n\r\n';
     raws.push(garbage);
     assert.equal((await request(server.port, garbage)).status, 400);
 
     const samples = await scrapeUntil(admin, (s) => valueOf(s, 'yimmo_connections_open') === 0);
-    assert.equal(valueOf(samples, 'yimmo_requests_total', { method: 'GET', status: '2xx' }), 6);
+    assert.equal(valueOf(samples, 'yimmo_requests_total', { method: 'GET', status: '2xx' }), 6 + 8); // and the 4 slow + 4 probes
     assert.equal(valueOf(samples, 'yimmo_requests_total', { method: 'POST', status: '2xx' }), 2);
     assert.equal(valueOf(samples, 'yimmo_requests_total', { method: 'GET', status: '4xx' }), 2);
     assert.equal(valueOf(samples, 'yimmo_requests_total', { method: 'HEAD', status: '2xx' }), 2);
     assert.equal(valueOf(samples, 'yimmo_requests_total', { method: 'other', status: '4xx' }), 1);
     assert.equal(valueOf(samples, 'yimmo_requests_total', { method: 'GET', status: '5xx' }), 0);
     // Every answered request has a duration, the refused one too: the histogram's count is the requests' total.
-    assert.equal(valueOf(samples, 'yimmo_request_duration_seconds_count'), 13);
-    assert.equal(valueOf(samples, 'yimmo_request_duration_seconds_bucket', { le: '+Inf' }), 13);
-    assert.equal(valueOf(samples, 'yimmo_queue_wait_seconds_count'), 12); // every request that reached a host
-    assert.equal(valueOf(samples, 'yimmo_connections_accepted_total'), 3);
+    assert.equal(valueOf(samples, 'yimmo_request_duration_seconds_count'), 21);
+    assert.equal(valueOf(samples, 'yimmo_request_duration_seconds_bucket', { le: '+Inf' }), 21);
+    assert.equal(valueOf(samples, 'yimmo_queue_wait_seconds_count'), 20); // every request that reached a host
+    assert.equal(valueOf(samples, 'yimmo_connections_accepted_total'), 5);
     assert.equal(valueOf(samples, 'yimmo_connections_refused_total'), 0);
     assert.equal(valueOf(samples, 'yimmo_received_bytes_total'), raws.reduce((n, r) => n + Buffer.byteLength(r), 0));
     assert.ok(valueOf(samples, 'yimmo_sent_bytes_total') > 12 * 50);
@@ -88,8 +95,8 @@ describe('metrics of two workers with two threads each', () => {
     const status = JSON.parse((await fetchText(admin, '/status.json')).body) as { workers: Array<{ requests: number }> };
     const perWorker = status.workers.map((w) => w.requests);
     assert.equal(perWorker.length, 2);
-    assert.ok(perWorker.every((n) => n >= 6), String(perWorker)); // 6 each, and the refused one on either
-    assert.equal(perWorker[0]! + perWorker[1]!, 13);
+    assert.ok(perWorker.every((n) => n >= 8), String(perWorker)); // 6 + a slow and a probe each, at least
+    assert.equal(perWorker[0]! + perWorker[1]!, 21);
   });
 
   test('a request timeout counts a 504, a request timeout and a host replaced for it', async () => {

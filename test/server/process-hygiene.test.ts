@@ -8,6 +8,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import * as tls from 'node:tls';
 import { get, makeTlsCert, request, runCli, startServer } from '../support/server';
+import { children } from '../support/processes';
 
 const ROOT = process.getuid?.() === 0;
 const NEEDS_ROOT = ROOT ? false : 'switching users needs the tests to run as root (CI does)';
@@ -190,6 +191,10 @@ test('process titles name the supervisor, the workers and the hosts, with the ap
     assert.match(env['parent_title'] as string, /^yimmo-wsgi: worker \d+ \[process_app:app\]$/);
     const n = /worker (\d+)/.exec(env['parent_title'] as string)?.[1];
     assert.equal(env['title'], `yimmo-wsgi: host ${n} [process_app:app]`);
+    // Each worker has a number of its own.
+    const workers = children(server.child.pid ?? 0).map(cmdline).sort();
+    assert.equal(workers.length, 2);
+    assert.equal(new Set(workers).size, 2, workers.join(' / '));
   } finally {
     await server.stop();
   }
