@@ -175,6 +175,7 @@ export class Supervisor {
     if (this.stopping && this.children.size === 0) this.exit(EXIT.ok);
     if (this.converged()) {
       // The reload is complete: nothing to go back to, older configurations unused.
+      if (this.beforeReload !== undefined) this.book.reloaded('ok');
       this.beforeReload = undefined;
       for (const g of [...this.configs.keys()]) if (g !== this.generation) this.configs.delete(g);
     }
@@ -293,6 +294,7 @@ export class Supervisor {
       const back = this.beforeReload;
       this.beforeReload = undefined;
       log.error(`reload failed, a new worker cannot start (${child.lastFatal ?? `status ${code}`}); keeping the old workers`);
+      this.book.reloaded('failed');
       this.generation = back.generation;
       this.processes = back.processes;
       setLogLevel(this.config.logLevel);
@@ -560,6 +562,7 @@ export class Supervisor {
       this.watcher?.watch(message.modules);
     } else if (!round.failed) {
       round.failed = true;
+      this.book.reloaded('failed');
       log.error(`${WORKER_ERRORS.YW_RELOAD_FAILED.code}: reload failed, the new python host of worker ${child.proc.pid} did not start; ` +
         `the workers keep serving the previous code: ${message.error}`);
       // Not one host swapped: the configuration stays the one they run.
@@ -576,6 +579,7 @@ export class Supervisor {
     if (round.waiting.size > 0 || round !== this.hostRound) return;
     if (round.rest !== undefined) return this.askRest(round);
     this.hostRound = undefined;
+    if (!round.failed) this.book.reloaded('ok');
     if (round.swapped > 0) log.notice(`reload done: ${round.swapped} python host${round.swapped === 1 ? '' : 's'} swapped${round.failed ? ' (some failed, see above)' : ''}`);
   }
 

@@ -43,6 +43,12 @@ async function hostRestarts(server: RunningServer, reason: string): Promise<numb
   return match === null ? 0 : Number(match[1]);
 }
 
+async function reloads(server: RunningServer, result: string): Promise<number> {
+  const text = (await fetchText(metricsPort(server.output()), '/metrics')).body;
+  const match = new RegExp(`^yimmo_reloads_total\\{result="${result}"\\} (\\d+)`, 'm').exec(text);
+  return match === null ? 0 : Number(match[1]);
+}
+
 function assertClean(tally: Tally, minimum: number): void {
   assert.ok(tally.ok > minimum, `only ${tally.ok} requests answered`);
   assert.deepEqual(tally.failed, []);
@@ -90,7 +96,7 @@ test('-p 2 -t 2: twenty code-only SIGHUPs under load swap the hosts: no failed r
 
 test('a SIGHUP whose new code does not import keeps the old hosts serving, logged once; the next good one swaps them', async () => {
   const dir = appDir(app('v1'));
-  const server = await startServer('swapped:app', { args: ['-p', '2'], env: { PYTHONPATH: dir } });
+  const server = await startServer('swapped:app', { args: ['-p', '2', '--metrics-bind', '127.0.0.1:0'], env: { PYTHONPATH: dir } });
   try {
     const supervisor = server.child.pid as number;
     assert.equal(await body(server.port), 'v1');
@@ -112,6 +118,7 @@ test('a SIGHUP whose new code does not import keeps the old hosts serving, logge
       for (let i = 0; i < 4; i++) assert.equal(await body(server.port), 'v2');
     }, 15_000);
     assert.deepEqual([...tree(server).keys()].sort(), [...before.keys()].sort(), 'workers were replaced');
+    await eventually(async () => assert.deepEqual([await reloads(server, 'ok'), await reloads(server, 'failed')], [1, 1]), 10_000);
   } finally {
     await server.stop();
   }
