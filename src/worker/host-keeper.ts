@@ -13,7 +13,7 @@ import { startHost, type HostOptions } from '../bridge/host-start';
 import { FrameType, encodeFrame } from '../bridge/protocol';
 import { log } from '../log/logger';
 import type { HostRestartReason } from '../ipc/snapshot';
-import { drawBudget, recycleDue, type HostBudget, type RecycleLimits } from './recycle-policy';
+import { drawBudget, recycleDue, recycles, type HostBudget, type RecycleLimits } from './recycle-policy';
 import { residentBytes } from './proc-rss';
 
 const FIRST_BACKOFF_MS = 100;
@@ -156,6 +156,9 @@ export class HostKeeper {
     if (this.stopping) return;
     const setup = { options, limits, round };
     if (this.swapping || this.current === undefined) {
+      // No host to keep serving: the next replacement attempt starts with it
+      // (an old app that no longer starts must not block a fixed one).
+      if (!this.swapping) this.setup = { options, limits };
       // The host being started may have read the code before it changed.
       this.pendingReload = setup;
       return;
@@ -173,7 +176,7 @@ export class HostKeeper {
   /** From the worker's periodic sweep: the host's age and memory. */
   sweep(now: number): void {
     const host = this.current;
-    if (host === undefined || this.stopping) return;
+    if (host === undefined || this.stopping || !recycles(this.setup.limits)) return;
     if (this.setup.limits.maxRssBytes > 0 && now - this.rssAt >= RSS_EVERY_MS) {
       this.rssAt = now;
       this.rssBytes = residentBytes(host.info.pid);
