@@ -244,3 +244,24 @@ test('a recycle whose new host cannot start keeps the old host serving, retries 
     await server.stop();
   }
 });
+
+test('a reload while the host is dead and its app no longer starts is what the next replacement starts', async () => {
+  const dir = appDir('import os\n' + app('v1') + 'def crash(environ, start_response):\n    os._exit(1)\n' +
+    'def routed(environ, start_response):\n    return (crash if environ["PATH_INFO"] == "/crash" else app)(environ, start_response)\n');
+  fs.writeFileSync(path.join(dir, 'other.py'), app('other'));
+  const file = path.join(dir, 'server.yaml');
+  fs.writeFileSync(file, 'wsgi:\n  module: swapped\n  app: routed\n');
+  const server = await startServer('', { args: ['-c', file], env: { PYTHONPATH: dir } });
+  try {
+    const [worker] = tree(server).keys();
+    fs.writeFileSync(path.join(dir, 'swapped.py'), 'raise RuntimeError("gone")\n');
+    await request(server.port, get('/crash'), { timeoutMs: 10_000 }).catch(() => undefined);
+    await eventually(async () => assert.match(server.output(), /YW_HOST_START: .*attempt 2 failed: .*gone/), 15_000);
+    fs.writeFileSync(file, 'wsgi:\n  module: other\n  app: app\n');
+    process.kill(server.child.pid as number, 'SIGHUP');
+    await eventually(async () => assert.equal(await body(server.port), 'other'), 20_000);
+    assert.deepEqual([...tree(server).keys()], [worker], 'the worker was replaced');
+  } finally {
+    await server.stop();
+  }
+});
