@@ -267,7 +267,7 @@ export const SETTINGS = [
     key: 'maxRssBytes', type: 'size', flag: 'max-rss', env: 'YIMMO_WSGI_MAX_RSS', yaml: 'wsgi.max_rss', meta: 'SIZE',
     default: 0, min: 0, max: 1024 * GIB, zero: 'off',
     doc: 'Replace a Python host whose resident memory (VmRSS) is above this size',
-    details: 'Each worker reads its host\'s VmRSS from /proc every 5 s (Linux only; elsewhere the setting has no ' +
+    details: 'Each worker reads its host\'s VmRSS from /proc every 5 s, at a random phase for each host (Linux only; elsewhere the setting has no ' +
       'effect). The replacement is a host swap, as for --max-requests.',
   },
   {

@@ -89,7 +89,10 @@ export class HostKeeper {
     this.budget = drawBudget(this.setup.limits);
     this.served = 0;
     this.rssBytes = undefined;
-    this.rssAt = this.startedAt; // first sample one period in: a fresh host is still loading
+    // The first sample comes 1 to 2 periods in (a fresh host is still
+    // loading), at a phase of its own: workers started together do not all
+    // sample, and so recycle, at the same moment.
+    this.rssAt = this.startedAt + Math.random() * RSS_EVERY_MS;
     host.onExit((code, signal) => {
       this.retiring.delete(host);
       if (this.current !== host) return;
