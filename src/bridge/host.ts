@@ -40,7 +40,8 @@ export class HostStartError extends Error {
 
 export class Host {
   private readonly streams = new Map<number, StreamHandler>();
-  private readonly decoder = new FrameDecoder();
+  // DATA payloads go on to the client in the pieces they arrive in (no join).
+  private readonly decoder = new FrameDecoder(new Set([FrameType.DATA]));
   private nextStream = 1;
   private readonly passer: SocketPasser;
   private directStopped = false;

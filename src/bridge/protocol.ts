@@ -233,32 +233,69 @@ export function encodeFilePayload(file: FileRequest): Buffer {
 
 /**
  * Turns a byte stream into frames. Payloads that arrived in one chunk are
- * subarrays of it (no copy); only a frame split across reads is joined.
+ * subarrays of it (no copy). A frame split across reads is joined, except
+ * frames of the `streamed` types (DATA): those are handed on in pieces as
+ * their bytes arrive, each piece a subarray of the read it came in. Joining
+ * them would copy every response body once more (with 64 KiB chunks almost
+ * every DATA frame straddles two reads): allocation churn that the garbage
+ * collector and malloc give back late, if at all (bench/results/profile.md).
  */
 export class FrameDecoder {
+  /** Bytes of an incomplete header, or of an incomplete frame of a joined type. */
   private pending: Buffer[] = [];
   private pendingBytes = 0;
+  /** The streamed frame whose payload is still arriving. */
+  private piece: { type: number; stream: number; remaining: number } | undefined;
+
+  constructor(private readonly streamed: ReadonlySet<number> = NO_TYPES) {}
 
   /** Decodes every complete frame in `chunk` (plus earlier leftovers) and hands each to `onFrame`. */
   push(chunk: Buffer, onFrame: (frame: Frame) => void): void {
     let data = chunk;
+    let offset = 0;
+    if (this.piece !== undefined) {
+      offset = this.continuePiece(data, 0, onFrame);
+    } else if (this.pendingBytes > 0 && this.pendingBytes < HEADER_BYTES) {
+      // Complete the header from the chunk's first bytes: the chunk itself is not copied.
+      const take = Math.min(HEADER_BYTES - this.pendingBytes, data.length);
+      this.pending.push(data.subarray(0, take));
+      this.pendingBytes += take;
+      if (this.pendingBytes < HEADER_BYTES) return;
+      const header = Buffer.concat(this.pending, HEADER_BYTES);
+      this.pending = [];
+      this.pendingBytes = 0;
+      const { type, stream, length } = readHeader(header, 0);
+      offset = take;
+      if (this.streamed.has(type)) {
+        this.piece = { type, stream, remaining: length };
+        if (length === 0) this.endPiece(onFrame);
+        else offset = this.continuePiece(data, offset, onFrame);
+      } else {
+        this.pending.push(header);
+        this.pendingBytes = HEADER_BYTES;
+      }
+    }
     if (this.pendingBytes > 0) {
-      this.pending.push(chunk);
-      this.pendingBytes += chunk.length;
-      if (this.pendingBytes < this.neededBytes()) return;
+      // A joined frame whose header we know: wait for all of it, then decode from the join.
+      const rest = data.subarray(offset);
+      this.pending.push(rest);
+      this.pendingBytes += rest.length;
+      const first = this.pending[0] as Buffer;
+      if (this.pendingBytes < HEADER_BYTES + first.readUInt32BE(0)) return;
       data = Buffer.concat(this.pending, this.pendingBytes);
       this.pending = [];
       this.pendingBytes = 0;
+      offset = 0;
     }
-    let offset = 0;
     while (data.length - offset >= HEADER_BYTES) {
-      const length = data.readUInt32BE(offset);
-      if (length > MAX_PAYLOAD) throw new ProtocolError(`frame of ${length} bytes exceeds the maximum`);
-      const type = data[offset + 4] as number;
-      if (!KNOWN_TYPES.has(type)) throw new ProtocolError(`unknown frame type 0x${type.toString(16)}`);
+      const { type, stream, length } = readHeader(data, offset);
       const end = offset + HEADER_BYTES + length;
-      if (end > data.length) break;
-      const stream = data.readUInt32BE(offset + 5);
+      if (end > data.length) {
+        if (!this.streamed.has(type)) break;
+        this.piece = { type, stream, remaining: length };
+        this.continuePiece(data, offset + HEADER_BYTES, onFrame);
+        return;
+      }
       onFrame({ type, stream, payload: data.subarray(offset + HEADER_BYTES, end) });
       offset = end;
     }
@@ -269,11 +306,32 @@ export class FrameDecoder {
     }
   }
 
-  /** Bytes needed before the first pending frame is complete (a header's worth when unknown). */
-  private neededBytes(): number {
-    const first = this.pending[0] as Buffer;
-    if (first.length >= HEADER_BYTES) return HEADER_BYTES + first.readUInt32BE(0);
-    if (this.pendingBytes < HEADER_BYTES) return HEADER_BYTES;
-    return HEADER_BYTES + Buffer.concat(this.pending).readUInt32BE(0);
+  /** Hands on the part of the current piece in `data` from `offset`; returns the offset after it. */
+  private continuePiece(data: Buffer, offset: number, onFrame: (frame: Frame) => void): number {
+    const piece = this.piece as { type: number; stream: number; remaining: number };
+    const n = Math.min(piece.remaining, data.length - offset);
+    if (n === 0) return offset;
+    piece.remaining -= n;
+    if (piece.remaining === 0) this.piece = undefined;
+    onFrame({ type: piece.type, stream: piece.stream, payload: data.subarray(offset, offset + n) });
+    return offset + n;
   }
+
+  /** A streamed frame with an empty payload: handed on once, as any empty frame. */
+  private endPiece(onFrame: (frame: Frame) => void): void {
+    const piece = this.piece as { type: number; stream: number };
+    this.piece = undefined;
+    onFrame({ type: piece.type, stream: piece.stream, payload: EMPTY });
+  }
+}
+
+const NO_TYPES: ReadonlySet<number> = new Set();
+const EMPTY = Buffer.alloc(0);
+
+function readHeader(data: Buffer, offset: number): { type: number; stream: number; length: number } {
+  const length = data.readUInt32BE(offset);
+  if (length > MAX_PAYLOAD) throw new ProtocolError(`frame of ${length} bytes exceeds the maximum`);
+  const type = data[offset + 4] as number;
+  if (!KNOWN_TYPES.has(type)) throw new ProtocolError(`unknown frame type 0x${type.toString(16)}`);
+  return { type, stream: data.readUInt32BE(offset + 5), length };
 }

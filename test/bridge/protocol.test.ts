@@ -2,7 +2,7 @@ import { test } from 'node:test';
 import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import {
-  Frame, FrameDecoder, MAX_PAYLOAD, ProtocolError, decodeDirectPayload, decodeFilePayload, decodeResponsePayload, encodeDirectGoFrame,
+  Frame, FrameDecoder, FrameType, MAX_PAYLOAD, ProtocolError, decodeDirectPayload, decodeFilePayload, decodeResponsePayload, encodeDirectGoFrame,
   encodeDirectPayload, encodeFilePayload, encodeFrame, encodeResponsePayload,
   decodeStatusQuery, decodeStatusReply, encodeStatusQuery, encodeStatusReply,
 } from '../../src/bridge/protocol';
@@ -37,6 +37,51 @@ test('decodes all golden frames from one stream split at every byte', () => {
     const frames = decodeAll(chunks);
     assert.deepEqual(frames.map((f) => f.payload.toString('hex')), golden.map((g) => g.payload_hex));
   }
+});
+
+test('with DATA streamed, a DATA frame split across reads is handed on in pieces that are subarrays of the reads, never joined', () => {
+  const body = Buffer.from(Array.from({ length: 70_000 }, (_, i) => (i * 31) & 0xff));
+  const stream = Buffer.concat([
+    encodeFrame(FrameType.HEAD, 3, encodeResponsePayload('200 OK', Buffer.alloc(0))),
+    encodeFrame(FrameType.DATA, 3, body),
+    encodeFrame(FrameType.DATA, 3, Buffer.alloc(0)),
+    encodeFrame(FrameType.END, 3),
+  ]);
+  for (const step of [1, 4, 9, 10, 4096, 65_536, stream.length]) {
+    const decoder = new FrameDecoder(new Set([FrameType.DATA]));
+    const seen: Array<{ type: number; stream: number; payload: Buffer; fromRead: boolean }> = [];
+    for (let i = 0; i < stream.length; i += step) {
+      const read = Buffer.from(stream.subarray(i, i + step)); // its own memory, as a socket read is
+      decoder.push(read, (f) => seen.push({ ...f, payload: Buffer.from(f.payload), fromRead: f.payload.length === 0 || f.payload.buffer === read.buffer }));
+    }
+    const types = seen.map((f) => f.type).filter((t, i, all) => t !== FrameType.DATA || all[i - 1] !== FrameType.DATA);
+    assert.deepEqual(types, [FrameType.HEAD, FrameType.DATA, FrameType.END], `step ${step}`);
+    const data = seen.filter((f) => f.type === FrameType.DATA);
+    assert.ok(data.every((f) => f.stream === 3 && f.fromRead), `step ${step}: a DATA piece was copied`);
+    assert.ok(data.every((f) => f.payload.length <= step), `step ${step}: a DATA piece spans reads`);
+    assert.ok(Buffer.concat(data.map((f) => f.payload)).equals(body), `step ${step}: DATA bytes differ`);
+    // The empty DATA frame is still handed on, once.
+    assert.equal(data.filter((f) => f.payload.length === 0).length, 1, `step ${step}`);
+  }
+});
+
+test('without streamed types, a frame split across reads still arrives whole', () => {
+  const body = Buffer.alloc(70_000, 7);
+  const frame = encodeFrame(FrameType.DATA, 1, body);
+  const frames = decodeAll([frame.subarray(0, 5), frame.subarray(5, 40_000), frame.subarray(40_000)]);
+  assert.equal(frames.length, 1);
+  assert.ok((frames[0] as Frame).payload.equals(body));
+});
+
+test('a streamed frame whose header is bad is refused before any piece is handed on', () => {
+  const decoder = new FrameDecoder(new Set([FrameType.DATA]));
+  const header = Buffer.alloc(9);
+  header.writeUInt32BE(MAX_PAYLOAD + 1, 0);
+  header[4] = FrameType.DATA;
+  let pieces = 0;
+  decoder.push(header.subarray(0, 4), () => pieces++);
+  assert.throws(() => decoder.push(Buffer.concat([header.subarray(4), Buffer.alloc(100)]), () => pieces++), ProtocolError);
+  assert.equal(pieces, 0);
 });
 
 test('splits a response payload into its head and body', () => {

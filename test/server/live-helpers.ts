@@ -182,9 +182,15 @@ export interface BulkResult {
 /**
  * GETs /download?mb=N and checks every byte against the pattern as it
  * arrives, without keeping the body. With `burstBytes`, the socket is paused
- * after each burst for `pauseMs` (a slow reader).
+ * after each burst for `pauseMs` (a slow reader). With `startPauseMs`, no
+ * byte is read for that long after the request is sent (a client that asks,
+ * then waits).
  */
-export function downloadAndVerify(port: number, mb: number, options: { burstBytes?: number; pauseMs?: number; timeoutMs?: number } = {}): Promise<BulkResult> {
+export function downloadAndVerify(
+  port: number,
+  mb: number,
+  options: { burstBytes?: number; pauseMs?: number; timeoutMs?: number; startPauseMs?: number } = {},
+): Promise<BulkResult> {
   const started = Date.now();
   return new Promise((resolve) => {
     const socket = net.connect(port, '127.0.0.1');
@@ -216,7 +222,12 @@ export function downloadAndVerify(port: number, mb: number, options: { burstByte
         i += take;
       }
     };
-    socket.on('connect', () => socket.write(`GET /download?mb=${mb} HTTP/1.1\r\nHost: x\r\n\r\n`));
+    socket.on('connect', () => {
+      socket.write(`GET /download?mb=${mb} HTTP/1.1\r\nHost: x\r\n\r\n`);
+      if (options.startPauseMs === undefined) return;
+      socket.pause();
+      setTimeout(() => socket.resume(), options.startPauseMs);
+    });
     socket.on('data', (d: Buffer) => {
       if (expected < 0) {
         head = Buffer.concat([head, d]);
