@@ -46,21 +46,23 @@ test('--reload -p 2: edits swap the hosts; a syntax error keeps the last good co
     const workers = children(server.child.pid as number).sort();
     await serves(server.port, 'v1 one');
 
-    write('helper.py', 'VERSION = "v2"\n');
-    await eventually(() => serves(server.port, 'v2 one'), 15_000);
+    // Each version a different size: Python trusts a .pyc whose source has the
+    // same size and mtime second, and these edits come within a second.
+    write('helper.py', 'VERSION = "v22"\n');
+    await eventually(() => serves(server.port, 'v22 one'), 15_000);
     assert.match(server.output(), /--reload: .*helper\.py changed/);
 
     write('helper.py', 'VERSION = "v3\n'); // unterminated string
     await eventually(async () => assert.match(server.output(), /YW_RELOAD_FAILED: .*SyntaxError/), 15_000);
     await sleep(2000);
     assert.equal((server.output().match(/YW_RELOAD_FAILED/g) ?? []).length, 1, 'logged more than once:\n' + server.output());
-    await serves(server.port, 'v2 one');
+    await serves(server.port, 'v22 one');
 
-    write('helper.py', 'VERSION = "v3"\n');
-    await eventually(() => serves(server.port, 'v3 one'), 15_000);
+    write('helper.py', 'VERSION = "v333"\n');
+    await eventually(() => serves(server.port, 'v333 one'), 15_000);
 
     write('data.txt', 'two\n'); // not Python: watched because of --reload-extra-file
-    await eventually(() => serves(server.port, 'v3 two'), 15_000);
+    await eventually(() => serves(server.port, 'v333 two'), 15_000);
 
     assert.deepEqual(children(server.child.pid as number).sort(), workers, 'workers were replaced');
     assert.doesNotMatch(server.output(), /died/);

@@ -112,10 +112,10 @@ test('a SIGHUP whose new code does not import keeps the old hosts serving, logge
     assert.deepEqual(tree(server), before, 'hosts or workers changed');
     for (let i = 0; i < 4; i++) assert.equal(await body(server.port), 'v1');
 
-    fs.writeFileSync(path.join(dir, 'swapped.py'), app('v2'));
+    fs.writeFileSync(path.join(dir, 'swapped.py'), app('v22'));
     process.kill(supervisor, 'SIGHUP');
     await eventually(async () => {
-      for (let i = 0; i < 4; i++) assert.equal(await body(server.port), 'v2');
+      for (let i = 0; i < 4; i++) assert.equal(await body(server.port), 'v22');
     }, 15_000);
     assert.deepEqual([...tree(server).keys()].sort(), [...before.keys()].sort(), 'workers were replaced');
     await eventually(async () => assert.deepEqual([await reloads(server, 'ok'), await reloads(server, 'failed')], [1, 1]), 10_000);
@@ -235,9 +235,9 @@ test('a recycle whose new host cannot start keeps the old host serving, retries 
     await eventually(async () => assert.match(server.output(), /YW_HOST_START: .* attempt 2 failed: .*database down/), 15_000);
     assert.deepEqual(tree(server), before, 'the host or the worker changed');
     assert.equal(await hostRestarts(server, 'recycle'), 0);
-    fs.writeFileSync(path.join(dir, 'swapped.py'), app('v2'));
+    fs.writeFileSync(path.join(dir, 'swapped.py'), app('v22'));
     await eventually(async () => {
-      assert.equal(await body(server.port), 'v2');
+      assert.equal(await body(server.port), 'v22');
     }, 20_000);
     assert.ok((await hostRestarts(server, 'recycle')) >= 1);
   } finally {
