@@ -6,6 +6,7 @@ uWSGI and waitress, loaded by wrk on loopback; see bench/README.md.
   npm run bench -- --quick                        # 3 servers, 2 s x 1 round (< 2 min)
   npm run bench -- --duration 8 --rounds 3 --apps hello,flask
   npm run bench -- --close --apps hello,django    # keep-alive and a new connection per request
+  npm run bench -- --h2 --apps hello,flask --servers yimmo   # HTTP/1.1 keep-alive next to HTTP/2 (h2load)
   npm run bench -- --issue13                      # the cells of issue 13's targets, 2 rounds (~12 min)
   npm run bench -- --profile --apps hello,large   # CPU profiles of yimmo -> results/profile.md
 """
@@ -34,6 +35,8 @@ def options():
     ap.add_argument("--modes", default="keepalive", help="comma list of: " + ", ".join(MODES) + " (keepalive)")
     ap.add_argument("--close", action="store_true",
                     help="also every request on a new connection (Connection: close), as nginx without upstream keepalive")
+    ap.add_argument("--h2", action="store_true",
+                    help="also HTTP/2 h2c with h2load, 10 connections x 10 streams (servers with an h2 command only)")
     ap.add_argument("--tls", action="store_true",
                     help="also over TLS, keep-alive and a handshake per request (servers with a TLS command only)")
     ap.add_argument("--tls-key-type", choices=("ec", "rsa"), default="ec",
@@ -69,7 +72,7 @@ def options():
     a.apps = [x for x in a.apps.split(",") if x]
     a.servers = [x for x in (a.servers or ",".join(DEFAULT_SERVERS)).split(",") if x]
     a.modes = [x for x in a.modes.split(",") if x]
-    a.modes += [m for flag, ms in ((a.close, ["close"]), (a.tls, ["tls", "tls-close"])) if flag for m in ms
+    a.modes += [m for flag, ms in ((a.close, ["close"]), (a.h2, ["h2"]), (a.tls, ["tls", "tls-close"])) if flag for m in ms
                 if m not in a.modes]
     for what, xs, known in (("app", a.apps, APPS), ("server", a.servers, SERVERS), ("mode", a.modes, MODES)):
         for x in xs:

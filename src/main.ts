@@ -56,6 +56,9 @@ export function workerConfig(config: Config): WorkerConfig {
     rootPath: config.rootPath,
     proxyProtocol: config.proxyProtocol,
     proxyAllowIps: config.proxyAllowIps,
+    http2: config.http2
+      ? { maxConcurrentStreams: config.http2MaxConcurrentStreams, maxSessionMemoryBytes: config.http2MaxSessionMemoryBytes }
+      : null,
     hostTitles: readsExecutableVariable(config.python),
     privileges: {
       uid: config.user?.uid ?? null,

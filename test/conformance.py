@@ -22,8 +22,16 @@ def main():
         return 1
     server = ("%s --python %s --host {host} --port {port} --no-proc 2 --no-threads 2 {app}"
               % (os.path.join(ROOT, "bin", "yimmo-wsgi"), PYTHON))
+    args = sys.argv[1:]
+    if "--h2" in args:
+        # Over HTTP/2: test/h2_adapter.py turns each of the suite's HTTP/1.1 requests into an h2c
+        # stream to a server started with --http2 (run with --only environ,input,output).
+        args.remove("--h2")
+        server = ("%s %s {host} {port} -- %s --python %s --host 127.0.0.1 --port INNERPORT --http2 --no-proc 2 "
+                  "--no-threads 2 {app}" % (PYTHON, os.path.join(ROOT, "test", "h2_adapter.py"),
+                                            os.path.join(ROOT, "bin", "yimmo-wsgi"), PYTHON))
     cmd = [sys.executable, runner, "--server", server, "--env", "YIMMO_SERVER_IDLE_TIMEOUT={timeout}",
-           "--threads", "4", "--timeout", "10", "-v"] + sys.argv[1:]
+           "--threads", "4", "--timeout", "10", "-v"] + args
     return subprocess.call(cmd)
 
 

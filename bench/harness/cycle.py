@@ -1,6 +1,7 @@
 """One measurement: start a server, check it, warm it up, load it with wrk, account, stop it."""
 import http.client
 import json
+import re
 import os
 import resource
 import shlex
@@ -106,6 +107,57 @@ def wrk(port, spec, conns, duration, pin, mode="keepalive"):
     return res
 
 
+H2_CONNS, H2_STREAMS = 10, 10
+
+
+def h2load(port, spec, conns, duration, pin, mode="h2"):
+    """One h2load run (the "h2" mode): H2_CONNS connections x H2_STREAMS streams for `duration`
+    seconds, h2c with prior knowledge. -> the keys wrk() returns, latencies from h2load's
+    per-request log (`conns` is wrk's and is not used: the mode fixes its own)."""
+    del conns, mode
+    log = tempfile.NamedTemporaryFile(prefix="yimmo-h2load-", suffix=".log", delete=False)
+    log.close()
+    cmd = ["h2load", "-t1", f"-c{H2_CONNS}", f"-m{H2_STREAMS}", f"-D{duration}", "--log-file", log.name,
+           f"http://127.0.0.1:{port}/"]
+    body = None
+    if spec.get("post"):
+        body = tempfile.NamedTemporaryFile(prefix="yimmo-h2load-body-", delete=False)
+        body.write(b"x" * spec["post"])
+        body.close()
+        cmd[-1:-1] = ["-d", body.name]
+    if pin is not None:
+        cmd = ["taskset", "-c", str(pin)] + cmd
+    ru0 = resource.getrusage(resource.RUSAGE_CHILDREN)
+    try:
+        p = subprocess.run(cmd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, timeout=duration + 30)
+        out = p.stdout.decode(errors="replace")
+        ru1 = resource.getrusage(resource.RUSAGE_CHILDREN)
+        # log lines: start time (us since epoch), status, elapsed (us)
+        lat = sorted(int(line.split()[2]) for line in open(log.name) if len(line.split()) >= 3)
+        statuses = [line.split()[1] for line in open(log.name) if len(line.split()) >= 3]
+    except subprocess.TimeoutExpired:
+        raise RuntimeError("h2load did not finish in time")
+    finally:
+        os.unlink(log.name)
+        if body is not None:
+            os.unlink(body.name)
+    m = re.search(r"finished in ([0-9.]+)(m?s)", out)
+    r = re.search(r"requests: (\d+) total, (\d+) started, (\d+) done, (\d+) succeeded, (\d+) failed, (\d+) errored, (\d+) timeout", out)
+    if m is None or r is None or not lat:
+        raise RuntimeError(f"h2load failed: {out[-500:]!r}")
+    seconds = float(m.group(1)) / (1000 if m.group(2) == "ms" else 1)
+    pct = lambda q: lat[min(len(lat) - 1, int(q * len(lat)))]  # noqa: E731
+    return dict(requests=int(r.group(3)), duration_us=seconds * 1e6, lat_p50_us=pct(0.5), lat_p99_us=pct(0.99),
+                lat_mean_us=sum(lat) / len(lat), err_connect=0, err_read=int(r.group(6)), err_write=0,
+                err_status=sum(1 for s in statuses if not s.startswith("2")), err_timeout=int(r.group(7)),
+                cmd=" ".join(cmd), wrk_cpu_s=ru1.ru_utime + ru1.ru_stime - ru0.ru_utime - ru0.ru_stime)
+
+
+def load(port, spec, conns, duration, pin, mode="keepalive"):
+    """The load generator of the mode: h2load for HTTP/2, wrk otherwise."""
+    return (h2load if MODES[mode].get("h2") else wrk)(port, spec, conns, duration, pin, mode)
+
+
 def stop(proc, how="SIGTERM"):
     if proc.poll() is None:
         pids = procs.tree(proc.pid)
@@ -136,7 +188,7 @@ def top_up(port, spec, opts, mode, served, target):
     -> requests served. For RSS "after N requests", which a timed run does not guarantee."""
     t0 = time.time()
     while served < target and time.time() - t0 < 60:
-        w = wrk(port, spec, opts["conns"], 1, opts["pin_wrk"], mode)
+        w = load(port, spec, opts["conns"], 1, opts["pin_wrk"], mode)
         if any(w[k] for k in WRK_ERRORS):
             raise RuntimeError(f"wrk errors while topping up to {target} requests")
         served += w["requests"]
@@ -170,7 +222,7 @@ def run(server, app, opts, log, env_extra=None, hooks=None, node_args=None, mode
         rec["rss_idle_roles"] = procs.settled_rss_by_role(proc.pid)
         served = 1
         if opts["warmup"] > 0:
-            warm = wrk(port, spec, opts["conns"], opts["warmup"], opts["pin_wrk"], mode)
+            warm = load(port, spec, opts["conns"], opts["warmup"], opts["pin_wrk"], mode)
             rec["warmup_errors"] = sum(warm[k] for k in WRK_ERRORS)
             served += warm["requests"]
         check(port, spec, tls=tls, close=MODES[mode]["close"])
@@ -181,7 +233,7 @@ def run(server, app, opts, log, env_extra=None, hooks=None, node_args=None, mode
         sampler = procs.RssSampler(proc.pid)
         sampler.start()
         cpu0, busy0, t0 = procs.cpu_by_pid(pids), procs.machine_busy_s(), time.time()
-        w = wrk(port, spec, opts["conns"], opts["duration"], opts["pin_wrk"], mode)
+        w = load(port, spec, opts["conns"], opts["duration"], opts["pin_wrk"], mode)
         elapsed = time.time() - t0
         pids = procs.tree(proc.pid)
         cpu1, busy1 = procs.cpu_by_pid(pids), procs.machine_busy_s()

@@ -26,6 +26,9 @@ MODES = {
     "close": dict(close=True, tls=False, title="new connection per request"),
     "tls": dict(close=False, tls=True, title="TLS, keep-alive"),
     "tls-close": dict(close=True, tls=True, title="TLS, handshake per request"),
+    # HTTP/2 without TLS (h2c, prior knowledge), loaded by h2load instead of wrk: 10 connections
+    # x 10 concurrent streams each (issue 14); only servers with an "h2" command run it.
+    "h2": dict(close=False, tls=False, h2=True, title="HTTP/2 h2c, h2load 10 connections x 10 streams"),
 }
 
 # P=1 servers get two concurrent application calls on one core, like yimmo's
@@ -37,7 +40,7 @@ MODES = {
 # close modes, else empty).
 SERVERS = {
     "yimmo": dict(cmd="{root}/bin/yimmo-wsgi --python {py} --host 127.0.0.1 --port {port} --no-proc 1 --no-threads 2 "
-                      "{tls}{module}:app", tls="--tls-cert {cert} --tls-key {key} "),
+                      "{tls}{module}:app", tls="--tls-cert {cert} --tls-key {key} ", h2="--http2 "),
     "gunicorn-gthread": dict(cmd="{py} -m gunicorn -w 1 -k gthread --threads 2 -b 127.0.0.1:{port} {tls}{module}:app",
                              tls="--certfile {cert} --keyfile {key} "),
     # sync workers serve one request each and close every connection (no keep-alive)
@@ -97,6 +100,8 @@ def skip_reason(server, app, mode):
     """Why this cell is not run, or None."""
     if MODES[mode]["tls"] and "tls" not in SERVERS[server]:
         return "no TLS in this configuration"
+    if MODES[mode].get("h2") and "h2" not in SERVERS[server]:
+        return "no h2c in this configuration"
     return SERVERS[server].get("skip", {}).get(app)
 
 
@@ -104,5 +109,6 @@ def command(server, app, port, mode="keepalive", cert=None, key=None):
     s = SERVERS[server]
     tls = s["tls"].format(cert=cert, key=key) if MODES[mode]["tls"] else ""
     close = s.get("close", "") if MODES[mode]["close"] else ""
+    tls += s["h2"] if MODES[mode].get("h2") else ""  # the server's HTTP/2 switch goes where its TLS options do
     return s["cmd"].format(port=port, module=APPS[app]["module"], apps=APPS_DIR, py=PY, root=ROOT, tls=tls,
                            close=close).rstrip()

@@ -16,6 +16,7 @@ import type { Origin, Source } from './config-error';
 import { checkLogFile, checkTls, findExecutable } from './files';
 import { findGroup, findUser, type Account } from './accounts';
 import { statSync } from 'node:fs';
+import * as http2 from 'node:http2';
 import { ALL_SETTINGS, settingByKey, type AnySetting, type SettingKey } from './schema';
 import { parseText, parseYaml, type SettingValue } from './values';
 import { readConfigFile, type FileValues } from './yaml-file';
@@ -92,6 +93,9 @@ export interface Config {
   readonly rootPath: string;
   readonly proxyProtocol: boolean;
   readonly proxyAllowIps: string;
+  readonly http2: boolean;
+  readonly http2MaxConcurrentStreams: number;
+  readonly http2MaxSessionMemoryBytes: number;
   /** HOST:PORT of the admin endpoint (/metrics, /status), or null: off. */
   readonly metricsBind: string | null;
   readonly slowRequestMs: number;
@@ -200,6 +204,10 @@ export function loadConfig(args: CommandLineValues, env: Env): Config {
   const groupText = str('group');
   const group = groupText === null ? null : findGroup(groupText) ?? null;
   if (groupText !== null && group === null) throw notFound('group', groupText, origin('group'), 'is not a group of this system (/etc/group)');
+  // --http2 accepts sockets with http2.performServerHandshake (Node 20.12+, 21.7+).
+  if (values.get('http2') === true && typeof (http2 as { performServerHandshake?: unknown }).performServerHandshake !== 'function') {
+    throw notFound('http2', 'true', origin('http2'), `needs Node.js 20.12 or newer (this is ${process.version})`);
+  }
   const umaskText = str('umask');
   const pidFile = absolute('pidFile');
   if (pidFile !== null && !isDirectory(dirname(pidFile))) {
@@ -258,6 +266,9 @@ export function loadConfig(args: CommandLineValues, env: Env): Config {
     rootPath: str('rootPath') ?? '',
     proxyProtocol: values.get('proxyProtocol') === true,
     proxyAllowIps: str('proxyAllowIps') ?? '',
+    http2: values.get('http2') === true,
+    http2MaxConcurrentStreams: num('http2MaxConcurrentStreams'),
+    http2MaxSessionMemoryBytes: num('http2MaxSessionMemoryBytes'),
     metricsBind: str('metricsBind'),
     slowRequestMs: num('slowRequestMs'),
     useKqueue: values.get('useKqueue') === true,

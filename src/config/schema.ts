@@ -351,6 +351,30 @@ export const SETTINGS = [
     details: 'Same syntax as `--forwarded-allow-ips`.',
   },
   {
+    key: 'http2', type: 'bool', flag: 'http2', env: 'YIMMO_WSGI_HTTP2', yaml: 'wsgi.http2', meta: '[0|1]', default: false,
+    doc: 'Serve HTTP/2: ALPN h2 with TLS, h2c with prior knowledge without, next to HTTP/1.1 on the same port',
+    details: 'With TLS the handshake offers `h2` and `http/1.1` (ALPN); without TLS a connection that opens with the ' +
+      'HTTP/2 connection preface is served as HTTP/2 (h2c "prior knowledge"), any other as HTTP/1.1. There is no ' +
+      '`Upgrade: h2c` (RFC 9113 removed it). Each stream is one WSGI request (SERVER_PROTOCOL `HTTP/2`) with the ' +
+      'same timeouts, limits and access log as HTTP/1.1; `--max-header-size` and `--max-headers` bound the header ' +
+      'list, `--max-body-size` the body. Behind a proxy this is the proxy-to-us hop only: nginx speaks HTTP/1.1 to ' +
+      'upstreams, HAProxy can use h2 (`proto h2`).',
+  },
+  {
+    key: 'http2MaxConcurrentStreams', type: 'int', flag: 'http2-max-concurrent-streams',
+    env: 'YIMMO_WSGI_HTTP2_MAX_CONCURRENT_STREAMS', yaml: 'wsgi.http2_max_concurrent_streams', meta: 'N',
+    default: 100, min: 1, max: 65535,
+    doc: 'Most open streams per HTTP/2 connection (SETTINGS_MAX_CONCURRENT_STREAMS)',
+    details: 'A stream beyond it is refused (RST_STREAM REFUSED_STREAM); a client that keeps opening refused ' +
+      'streams, or resets streams faster than 33 per second after a burst of 1000 (rapid reset), loses its connection.',
+  },
+  {
+    key: 'http2MaxSessionMemoryBytes', type: 'size', flag: 'http2-max-session-memory',
+    env: 'YIMMO_WSGI_HTTP2_MAX_SESSION_MEMORY', yaml: 'wsgi.http2_max_session_memory', meta: 'SIZE',
+    default: 10 * MIB, min: MIB, max: GIB,
+    doc: 'Memory one HTTP/2 connection may hold in node:http2 (whole MiB); past it new streams are refused',
+  },
+  {
     key: 'maxRequestLine', type: 'int', flag: 'max-request-line', env: 'YIMMO_WSGI_MAX_REQUEST_LINE',
     yaml: 'wsgi.max_request_line', meta: 'BYTES', default: 8190, min: 16, max: MIB,
     doc: 'Longest request line in bytes; longer gets 414',

@@ -6,7 +6,7 @@
 import type { Socket } from 'node:net';
 import { RequestParser } from './parser';
 import type { ParseError, ParserLimits, RequestHead } from './request-head';
-import { ResponseWriter } from './response-writer';
+import { ResponseWriter, type ResponseSink } from './response-writer';
 import { CONTINUE_100, cannedBodyLength, cannedResponse } from './canned';
 import { BODY_PROGRESS, boundOf, currentWait, rearms, type DeadlineSettings, type Progress, type Wait } from './deadlines';
 
@@ -25,6 +25,25 @@ export interface Exchange {
   onDrain(): void;
   /** The 'app' deadline passed: the application took too long. */
   onTimeout(): void;
+}
+
+/**
+ * What an exchange drives: one request's client side and its response. An
+ * HTTP/1.1 Connection is one; an HTTP/2 stream (src/http2/stream-side.ts) is
+ * another, so the exchange (src/worker/exchange.ts) serves both unchanged.
+ */
+export interface ExchangeSide {
+  /** The response of the exchange in progress. */
+  readonly writer: ResponseSink | undefined;
+  /** The socket a direct write may take over; undefined: never offer one (HTTP/2 multiplexes the socket). */
+  readonly directSocket: Socket | undefined;
+  /** Whether the client side takes more response bytes now (false: wait for onDrain). */
+  readonly hasRoom: boolean;
+  finish(clean: boolean, end?: ExchangeEnd): void;
+  fail(status: number, close?: boolean, end?: ExchangeEnd): void;
+  appProgress(): void;
+  sendContinue(): void;
+  resumeBody(): void;
 }
 
 export interface ConnectionOptions extends Omit<DeadlineSettings, 'lingerMs'> {
@@ -90,7 +109,7 @@ const HIGH_WATER = 64 * 1024; // parser bytes held before we stop reading the so
 const DISCARD_LIMIT = 256 * 1024; // unread body we drain to keep a connection; beyond it we close
 const LINGER_MS = 2000; // how long a closing connection keeps reading (and dropping) what the client still sends
 
-export class Connection {
+export class Connection implements ExchangeSide {
   readonly parser: RequestParser;
   /** The response of the exchange in progress (or the last one). */
   writer: ResponseWriter | undefined;
@@ -140,6 +159,14 @@ export class Connection {
     socket.on('end', this.onSocketEnd);
     socket.on('error', this.onSocketClose);
     socket.on('close', this.onSocketClose);
+  }
+
+  get directSocket(): Socket {
+    return this.socket;
+  }
+
+  get hasRoom(): boolean {
+    return !this.socket.writableNeedDrain;
   }
 
   /** No request in progress and no byte of the next one received. */

@@ -33,8 +33,10 @@ export interface RequestHead {
   readonly path: string;
   /** Everything after the first '?', raw; '' when there is none. */
   readonly query: string;
-  /** 0 for HTTP/1.0, 1 for HTTP/1.1. */
+  /** 0 for HTTP/1.0, 1 for HTTP/1.1 (and 1 for HTTP/2, whose semantics are HTTP/1.1's). */
   readonly minorVersion: 0 | 1;
+  /** Set on a request that came over HTTP/2 (src/http2/request-head.ts); absent for HTTP/1.x. */
+  readonly http2?: true;
   /**
    * Header fields in arrival order as a flat list [name, value, name, value, ...];
    * names lower-cased, values latin-1 with surrounding whitespace removed.

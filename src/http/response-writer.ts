@@ -10,6 +10,21 @@ export interface ResponseRequest {
   readonly keepAlive: boolean;
 }
 
+/** The response side an exchange writes to: this writer (HTTP/1.x), or an HTTP/2 stream's (src/http2/stream-response.ts). */
+export interface ResponseSink {
+  readonly started: boolean;
+  /** Writes the head and first body bytes; an error text instead when the application's head is unusable. */
+  head(head: string, body: Buffer, complete: boolean): string | undefined;
+  /** Body bytes; false when the client side wants a drain before more. */
+  data(chunk: Buffer): boolean;
+  /** Ends the body; false when it came up short of its Content-Length (the caller cuts the response). */
+  end(): boolean;
+  /** The head of a body written by the host itself (a direct write), or an error text. */
+  directHead(head: string, length: number): Buffer | string;
+  /** The direct write did not happen: write the head `directHead` returned. */
+  undoDirect(head: Buffer, length: number): void;
+}
+
 type Framing = 'none' | 'length' | 'chunked' | 'close';
 
 // Fields an application must not set (PEP 3333 "Other HTTP Features";
@@ -20,7 +35,7 @@ const CRLF = Buffer.from('\r\n', 'latin1');
 const LAST_CHUNK = Buffer.from('0\r\n\r\n', 'latin1');
 const DIGITS = /^[0-9]{1,15}$/;
 
-export class ResponseWriter {
+export class ResponseWriter implements ResponseSink {
   /** Status code once the head is written; 0 before. */
   status = 0;
   /** Body bytes the application produced that were sent (for the access log). */

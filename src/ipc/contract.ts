@@ -41,6 +41,8 @@ export interface WorkerConfig {
   readonly rootPath: string;
   readonly proxyProtocol: boolean;
   readonly proxyAllowIps: string;
+  /** --http2 and its limits (src/http2/session.ts); null: HTTP/1.x only. */
+  readonly http2: { readonly maxConcurrentStreams: number; readonly maxSessionMemoryBytes: number } | null;
   /** The interpreter reads PYTHONEXECUTABLE (>= 3.11), so a host can carry a process title (src/worker/titles.ts). */
   readonly hostTitles: boolean;
   /** --user / --group resolved to ids: a worker switches once its app has loaded (it never binds: the supervisor does), and starts its hosts with them. */

@@ -28,6 +28,8 @@ export interface AccessEntry {
   readonly path: string;
   readonly query: string;
   readonly minorVersion: 0 | 1;
+  /** The request came over HTTP/2 (%(H)s is HTTP/2.0, as nginx's $server_protocol). */
+  readonly http2?: boolean;
   /** [name, value, ...], names lower-cased (RequestHead.headers). */
   readonly requestHeaders: readonly string[];
   /** 0 when no response head was sent. */
@@ -180,6 +182,7 @@ export function accessFields(e: AccessEntry): Record<string, string | number | n
 }
 
 function protocol(e: AccessEntry): string {
+  if (e.http2 === true) return 'HTTP/2.0';
   return e.minorVersion === 1 ? 'HTTP/1.1' : 'HTTP/1.0';
 }
 

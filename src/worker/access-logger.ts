@@ -2,12 +2,19 @@
 // --access-log file or stdout, or else to the error log at INFO. The format
 // is compiled once, here, at start-up (src/log/access-log.ts).
 import { TLSSocket } from 'node:tls';
-import type { Connection, ExchangeRecord } from '../http/connection';
+import type { Socket } from 'node:net';
+import type { ExchangeRecord } from '../http/connection';
 import { accessFields, compileAccessFormat, type AccessEntry, type AccessRenderer } from '../log/access-log';
 import { openLogFile, type LogFile } from '../log/log-file';
 import { enabled, log } from '../log/logger';
 import { jsonLine, type LogFormat } from '../log/record';
 import type { WorkerConfig } from '../ipc/contract';
+
+/** Where an exchange ran: an HTTP/1.x Connection, or an HTTP/2 stream (its session's socket). */
+export interface ExchangeSource {
+  readonly socket: Socket;
+  readonly writer: { readonly sentHead: string } | undefined;
+}
 
 export class AccessLogger {
   private readonly render: AccessRenderer;
@@ -26,7 +33,7 @@ export class AccessLogger {
       : openLogFile(logging.accessLog === '-' ? 'stdout' : { path: logging.accessLog });
   }
 
-  exchangeDone(connection: Connection, record: ExchangeRecord, remoteAddress: string): void {
+  exchangeDone(connection: ExchangeSource, record: ExchangeRecord, remoteAddress: string): void {
     if (this.file === undefined && !enabled('INFO')) return;
     const socket = connection.socket;
     const head = record.head;
@@ -43,6 +50,7 @@ export class AccessLogger {
       path: head?.path ?? '',
       query: head?.query ?? '',
       minorVersion: head?.minorVersion ?? 1,
+      http2: head?.http2 === true,
       requestHeaders: head?.headers ?? [],
       status: record.status,
       bodyBytes: record.bodyBytes,

@@ -89,7 +89,7 @@ export function requestPayload(head: RequestHead, facts: ConnectionFacts, direct
   // connection can do, and CGI (RFC 3875 4.1.16) lets it differ from the
   // client's. The access log shows the same version.
   let out =
-    head.method + '\0' + path + '\0' + head.query + '\0' + (head.minorVersion === 1 ? 'HTTP/1.1' : 'HTTP/1.0') + '\0' +
+    head.method + '\0' + path + '\0' + head.query + '\0' + (head.http2 === true ? 'HTTP/2' : head.minorVersion === 1 ? 'HTTP/1.1' : 'HTTP/1.0') + '\0' +
     peer.address + '\0' + peer.port + '\0' + serverName + '\0' + serverPort + '\0' + peer.scheme + '\0' + flags;
   for (const [name, value] of fields) out += '\0' + name + '\0' + value;
   return out;

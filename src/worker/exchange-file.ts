@@ -3,14 +3,14 @@
 // answers FILE_DONE. The file's bytes never cross the bridge.
 import * as fs from 'node:fs';
 import type { FileRequest } from '../bridge/protocol';
-import type { ResponseWriter } from '../http/response-writer';
+import type { ResponseSink } from '../http/response-writer';
 import { log } from '../log/logger';
 
 const FILE_CHUNK = 256 * 1024;
 
 export interface FileSendTarget {
   /** The response writer, or undefined once the connection no longer waits for this response. */
-  writer(): ResponseWriter | undefined;
+  writer(): ResponseSink | undefined;
   /** The application made progress (resets the app deadline). */
   progress(): void;
   /** The send ended: `ok` when every byte was handed to the writer. Called once. */

@@ -3,7 +3,7 @@
 // This file is the exchange itself: frames, windows and credit, timeouts.
 // The direct hand-over is in exchange-direct.ts, file sending in
 // exchange-file.ts.
-import type { Connection, Exchange } from '../http/connection';
+import type { Exchange, ExchangeSide } from '../http/connection';
 import type { RequestHead } from '../http/request-head';
 import type { Host, StreamHandler } from '../bridge/host';
 import {
@@ -47,7 +47,7 @@ export class BridgeExchange implements Exchange, StreamHandler {
   private directHead: { readonly head: Buffer; readonly length: number } | undefined;
 
   constructor(
-    private readonly connection: Connection,
+    private readonly connection: ExchangeSide,
     readonly host: Host,
     private readonly head: RequestHead,
     facts: ConnectionFacts,
@@ -57,7 +57,8 @@ export class BridgeExchange implements Exchange, StreamHandler {
     this.window = options.requestWindow;
     // On the transport, not the scheme: an https scheme from a PROXY header or
     // X-Forwarded-Proto still leaves a plain TCP socket the host can write to.
-    const direct = !facts.tls && host.takesSockets;
+    // HTTP/2 never offers one (no directSocket): the socket carries other streams.
+    const direct = !facts.tls && host.takesSockets && connection.directSocket !== undefined;
     const payload = requestPayload(head, facts, direct);
     if (payload.length > MAX_PAYLOAD) {
       // Legal settings (--max-header-size up to 16M, plus the request line)
@@ -184,7 +185,7 @@ export class BridgeExchange implements Exchange, StreamHandler {
     if (error !== undefined) return this.badHead(error, !complete);
     this.connection.appProgress();
     if (complete) return this.finish(writer.end());
-    this.credit(body.length, !this.connection.socket.writableNeedDrain);
+    this.credit(body.length, this.connection.hasRoom);
   }
 
   private badHead(error: string, hostWaiting: boolean): void {
@@ -212,7 +213,9 @@ export class BridgeExchange implements Exchange, StreamHandler {
     // reading, bounded by the send timeout; past it the connection is dropped
     // and the host told (CANCEL, from onClientGone), freeing the app's thread.
     // Once DIRECT_GO is sent the host's stall limit bounds the wait.
-    handOverForDirect(this.connection.socket, this.host, this.stream, head, {
+    const socket = this.connection.directSocket;
+    if (socket === undefined) return this.badHead('a direct write was not offered', true);
+    handOverForDirect(socket, this.host, this.stream, head, {
       stillWanted: () => !this.detached && !this.hostDone,
       refused: (reason) => {
         log.warning(`cannot hand the client socket to the python host (${reason}); the response crosses the bridge`);

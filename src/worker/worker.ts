@@ -4,7 +4,7 @@
 import * as fs from 'node:fs';
 import * as net from 'node:net';
 import * as tls from 'node:tls';
-import { Connection, type ConnectionEvents, type ConnectionOptions, type ExchangeEnd } from '../http/connection';
+import { Connection, type ConnectionEvents, type ConnectionOptions, type ExchangeEnd, type ExchangeRecord } from '../http/connection';
 import { cannedResponse } from '../http/canned';
 import type { RequestHead } from '../http/request-head';
 import { HostStartError } from '../bridge/host';
@@ -16,6 +16,10 @@ import { AccessLogger } from './access-logger';
 import { ClientFacts } from './client-facts';
 import { dropPrivileges, hostIds } from './privileges';
 import { hostTitle } from './titles';
+import type { ConnectionFacts } from './environ';
+import { Http2Sessions } from '../http2/session';
+import { sniffPreface } from '../http2/preface';
+import type { StreamSide } from '../http2/stream-side';
 import { WorkerStats } from './stats';
 import type { WorkerSnapshot } from '../ipc/snapshot';
 import { EXIT, type FromWorker, type WorkerConfig } from '../ipc/contract';
@@ -49,8 +53,10 @@ const PAUSE_REFILL_MS = 25;
 
 export class Worker {
   private readonly connections = new Set<Connection>();
-  /** Connections whose parsed request waits for a host to be (re)started. */
-  private readonly waiting = new Set<Connection>();
+  /** Connections (or HTTP/2 streams) whose parsed request waits for a host to be (re)started. */
+  private readonly waiting = new Set<{ startWaiting(): void }>();
+  /** --http2: the HTTP/2 sessions (src/http2/session.ts); undefined: HTTP/1.x only. */
+  private readonly http2: Http2Sessions<ConnectionFacts> | undefined;
   private readonly hosts: HostKeeper;
   private readonly connectionOptions: ConnectionOptions;
   /** One server per bind (index = the supervisor's bind index); in the fallback, one that never listens. */
@@ -73,7 +79,7 @@ export class Worker {
   private paused = false;
   private wantSent = false;
   /** Connections with a request in progress (or waiting for a host). */
-  private readonly inFlight = new Set<Connection>();
+  private readonly inFlight = new Set<Connection | StreamSide>();
   /** Accepted, no request yet: accept time. */
   private readonly fresh = new Map<Connection, number>();
   /** Times this worker stopped accepting because it was saturated (for the debug log). */
@@ -108,6 +114,29 @@ export class Worker {
       hostStartTimeoutMs: config.hostStartTimeoutMs,
       serverName: SERVER_NAME,
     };
+    this.http2 = config.http2 === null ? undefined : new Http2Sessions<ConnectionFacts>(
+      { ...this.connectionOptions, http2: config.http2 },
+      {
+        startExchange: (side, head, facts) => this.startExchange(side, head, facts),
+        exchangeDone: (side, record) => this.exchangeDone(side, record),
+        rejected: (socket, error, record) => {
+          const client = this.clientFacts.clientAddress(socket);
+          log.info(`${client} HTTP/2 stream rejected with ${error.status}: ${error.code} (${error.detail})`);
+          this.access?.exchangeDone({ socket, writer: undefined }, record, client);
+          this.stats.requestDone(record, record);
+        },
+        timedOut: (wait) => this.stats.timedOut(wait),
+        closed: (session, socket) => {
+          this.stats.connectionClosed(session, socket);
+          this.connectionClosed();
+        },
+      },
+    );
+  }
+
+  /** Open client connections: HTTP/1.x ones and HTTP/2 sessions. */
+  private get openConnections(): number {
+    return this.connections.size + (this.http2?.size ?? 0) + this.h2Pending.size;
   }
 
   /** Loads the application, then says so: the supervisor binds and sends the listening handles only then. */
@@ -228,7 +257,16 @@ export class Worker {
     if (material === null) {
       server = net.createServer({ noDelay: true, allowHalfOpen: true }, (socket) => this.accept(socket, 'http'));
     } else {
-      server = tls.createServer({ cert: material.cert, key: material.key, allowHalfOpen: true }, (socket) => this.accept(socket, 'https'));
+      server = tls.createServer(
+        {
+          cert: material.cert,
+          key: material.key,
+          allowHalfOpen: true,
+          // --http2: ALPN offers h2 first; a client that names neither gets HTTP/1.1.
+          ...(this.http2 !== undefined ? { ALPNProtocols: ['h2', 'http/1.1'] } : {}),
+        },
+        (socket) => this.accept(socket, 'https'),
+      );
       server.on('tlsClientError', (err) => log.debug(`TLS handshake failed: ${err.message}`));
     }
     this.clientFacts.install(server); // the PROXY protocol pre-stage, before TLS and HTTP
@@ -249,8 +287,8 @@ export class Worker {
   }
 
   private accept(socket: net.Socket, scheme: 'http' | 'https'): void {
-    if (this.shuttingDown || this.connections.size >= this.config.maxConnections) {
-      if (!this.shuttingDown) log.warning(`${WORKER_ERRORS.YW_OVERLOADED.code}: ${this.connections.size} connections; answering 503`);
+    if (this.shuttingDown || this.openConnections >= this.config.maxConnections) {
+      if (!this.shuttingDown) log.warning(`${WORKER_ERRORS.YW_OVERLOADED.code}: ${this.openConnections} connections; answering 503`);
       socket.on('error', () => socket.destroy());
       socket.end(cannedResponse(503, true, SERVER_NAME));
       this.stats.connectionRefused();
@@ -258,18 +296,35 @@ export class Worker {
     }
     this.stats.connectionAccepted();
     const facts = this.clientFacts.facts(socket, scheme);
-    const connection = new Connection(socket, this.connectionOptions, (conn, head) => this.startExchange(conn, head, facts), this.events);
-    this.connections.add(connection);
-    this.fresh.set(connection, Date.now());
-    this.maybePause();
+    const http1 = (): void => {
+      const connection = new Connection(socket, this.connectionOptions, (conn, head) => this.startExchange(conn, head, facts), this.events);
+      this.connections.add(connection);
+      this.fresh.set(connection, Date.now());
+      this.maybePause();
+    };
+    const h2 = this.http2;
+    if (h2 === undefined) return http1();
+    // --http2: TLS chose by ALPN; plain TCP by the first bytes (the h2c preface, or not).
+    if (socket instanceof tls.TLSSocket) return socket.alpnProtocol === 'h2' ? h2.accept(socket, facts) : http1();
+    this.h2Pending.add(socket); // counted against --max-connections and dropped on a stop while undecided
+    sniffPreface(socket, this.config.idleTimeoutMs, (kind) => {
+      this.h2Pending.delete(socket);
+      if (kind === 'h2') return h2.accept(socket, facts);
+      http1();
+      socket.resume();
+    });
+    socket.once('close', () => this.h2Pending.delete(socket) && this.connectionClosed());
   }
 
-  private startExchange(connection: Connection, head: RequestHead, facts: ConstructorParameters<typeof BridgeExchange>[3]) {
-    this.fresh.delete(connection);
+  /** Plain-TCP sockets whose first bytes have not yet said HTTP/1.1 or HTTP/2. */
+  private readonly h2Pending = new Set<net.Socket>();
+
+  private startExchange(connection: Connection | StreamSide, head: RequestHead, facts: ConnectionFacts) {
+    if (connection instanceof Connection) this.fresh.delete(connection);
     this.inFlight.add(connection);
     // A stopping worker says so on every response, so that no client sends
-    // another request on a connection about to close.
-    if (this.shuttingDown && connection.writer !== undefined && !connection.writer.started) connection.writer.keepAlive = false;
+    // another request on a connection about to close (HTTP/2: its GOAWAY says it).
+    if (this.shuttingDown && connection instanceof Connection && connection.writer !== undefined && !connection.writer.started) connection.writer.keepAlive = false;
     const host = this.hosts.current;
     if (host === undefined || !host.isAlive) {
       // Between a host's death (or recycling) and its replacement: the
@@ -286,7 +341,8 @@ export class Worker {
 
   /** For the supervisor's metrics and status page (src/worker/stats.ts). */
   snapshot(stackOf?: number): Promise<WorkerSnapshot> {
-    return this.stats.snapshot([...this.connections].map((c) => c.socket), this.hosts.current, stackOf);
+    const sockets = [...this.connections].map((c) => c.socket).concat(this.http2?.sockets() ?? []);
+    return this.stats.snapshot(sockets, this.hosts.current, stackOf);
   }
 
   private startWaiting(): void {
@@ -295,17 +351,23 @@ export class Worker {
     for (const connection of waiting) connection.startWaiting();
   }
 
+  private exchangeDone(source: Connection | StreamSide, record: ExchangeRecord): void {
+    this.inFlight.delete(source);
+    this.maybeResume();
+    // Behind the PROXY protocol the client is the one its header names.
+    const client = this.clientFacts.clientAddress(source.socket);
+    const timeout = CLIENT_ERRORS[record.end];
+    if (timeout !== undefined && enabled('INFO')) log.info(`${client} ${timeout.code}: ${timeout.message}`);
+    this.access?.exchangeDone(source, record, client);
+    this.stats.requestDone(source, record);
+  }
+
+  private connectionClosed(): void {
+    if (this.shuttingDown && this.openConnections === 0) void this.finishShutdown();
+  }
+
   private readonly events: ConnectionEvents = {
-    exchangeDone: (connection, record) => {
-      this.inFlight.delete(connection);
-      this.maybeResume();
-      // Behind the PROXY protocol the client is the one its header names.
-      const client = this.clientFacts.clientAddress(connection.socket);
-      const timeout = CLIENT_ERRORS[record.end];
-      if (timeout !== undefined && enabled('INFO')) log.info(`${client} ${timeout.code}: ${timeout.message}`);
-      this.access?.exchangeDone(connection, record, client);
-      this.stats.requestDone(connection, record);
-    },
+    exchangeDone: (connection, record) => this.exchangeDone(connection, record),
     rejected: (connection, error) => {
       const known = (HTTP_ERRORS as Record<string, { message: string }>)[error.code];
       log.info(`${this.clientFacts.clientAddress(connection.socket)} rejected with ${error.status}: ${error.code} ${known?.message ?? ''} (${error.detail})`);
@@ -317,7 +379,7 @@ export class Worker {
       this.inFlight.delete(connection);
       this.fresh.delete(connection);
       this.maybeResume();
-      if (this.shuttingDown && this.connections.size === 0) void this.finishShutdown();
+      this.connectionClosed();
     },
   };
 
@@ -327,6 +389,7 @@ export class Worker {
       const passed = connection.check(now);
       if (passed !== undefined) this.stats.timedOut(passed);
     }
+    this.http2?.check(now);
     this.maybeResume(); // fresh connections age out of the load
     this.hosts.sweep(now); // --max-host-age, --max-rss
   };
@@ -360,7 +423,9 @@ export class Worker {
         if (!connection.isIdle && writer !== undefined && !writer.started) writer.keepAlive = false;
       }
     }
-    if (this.connections.size === 0) void this.finishShutdown();
+    this.http2?.shutdown(); // GOAWAY: open streams finish
+    for (const socket of this.h2Pending) socket.destroy(); // no request began on them
+    if (this.openConnections === 0) void this.finishShutdown();
   }
 
   private finished = false;
@@ -377,6 +442,7 @@ export class Worker {
     void this.hosts.stop();
     setTimeout(() => process.exit(0), 100).unref();
     for (const connection of this.connections) connection.abort();
+    this.http2?.abort();
   }
 
   private exit(code: number): void {

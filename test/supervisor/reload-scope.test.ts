@@ -11,7 +11,7 @@ const base: WorkerConfig = {
   limits: { maxRequestLine: 8190, maxHeaderBytes: 65536, maxHeaders: 100, maxBodyBytes: 1 << 30, maxChunkExtension: 4096 },
   idleTimeoutMs: 5000, headerTimeoutMs: 10000, bodyTimeoutMs: 10000, requestTimeoutMs: 60000, sendTimeoutMs: 60000,
   hostStartTimeoutMs: 60000, gracefulTimeoutMs: 30000, maxConnections: 1000, forwardedAllowIps: '127.0.0.1',
-  remoteAddrFromForwarded: false, rootPath: '', proxyProtocol: false, proxyAllowIps: '', hostTitles: true,
+  remoteAddrFromForwarded: false, rootPath: '', proxyProtocol: false, proxyAllowIps: '', http2: null, hostTitles: true,
   privileges: { uid: null, gid: null, groups: [] }, slowRequestMs: 1000,
   recycle: { maxRequests: 0, maxRequestsJitter: 0, maxRssBytes: 0, maxHostAgeMs: 0, maxHostAgeJitterMs: 0 },
   reload: { enabled: false, extraFiles: [] },
@@ -44,6 +44,7 @@ test('settings of the worker itself roll the workers, even with host-only ones b
     { ...base, tls: { certPath: '/c', keyPath: '/k' } },
     { ...base, privileges: { uid: 1000, gid: 1000, groups: [] } },
     { ...base, slowRequestMs: 5 },
+    { ...base, http2: { maxConcurrentStreams: 100, maxSessionMemoryBytes: 1 << 20 } },
     { ...base, app: 'other:app', gracefulTimeoutMs: 1 },
   ]) {
     assert.equal(reloadScope(base, fresh).kind, 'workers', JSON.stringify(reloadScope(base, fresh)));
