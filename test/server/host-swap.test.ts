@@ -5,6 +5,7 @@
 import { test } from 'node:test';
 import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
+import * as http2 from 'node:http2';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { get, request, startServer, type RunningServer } from '../support/server';
@@ -262,6 +263,37 @@ test('a reload while the host is dead and its app no longer starts is what the n
     await eventually(async () => assert.equal(await body(server.port), 'other'), 20_000);
     assert.deepEqual([...tree(server).keys()], [worker], 'the worker was replaced');
   } finally {
+    await server.stop();
+  }
+});
+
+test('--http2: a code-only SIGHUP keeps an HTTP/2 session open (no GOAWAY); its next request reaches the new host', async () => {
+  const server = await startServer('h2_app:app', { args: ['--http2'] });
+  const session = http2.connect(`http://127.0.0.1:${server.port}`);
+  try {
+    session.on('error', () => undefined);
+    let goaway = false;
+    session.on('goaway', () => (goaway = true));
+    const get2 = (): Promise<number> => new Promise((resolve, reject) => {
+      const req = session.request({ ':path': '/echo' });
+      let status = 0;
+      req.on('response', (h) => (status = Number(h[':status'])));
+      req.on('data', () => undefined);
+      req.on('end', () => resolve(status));
+      req.on('error', reject);
+    });
+    assert.equal(await get2(), 200);
+    const before = tree(server);
+    process.kill(server.child.pid as number, 'SIGHUP');
+    await eventually(async () => assert.match(server.output(), /reload done: 1 python host swapped/), 15_000);
+    assert.equal(await get2(), 200);
+    const after = tree(server);
+    assert.deepEqual([...after.keys()], [...before.keys()], 'the worker was replaced');
+    assert.notDeepEqual([...after.values()], [...before.values()], 'the host was not swapped');
+    assert.equal(goaway, false, 'the session got GOAWAY');
+    assert.equal(session.closed, false);
+  } finally {
+    session.destroy();
     await server.stop();
   }
 });

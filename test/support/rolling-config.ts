@@ -1,7 +1,8 @@
 // A SIGHUP that changes nothing but the code swaps the Python hosts under the
 // running workers (src/supervisor/reload-scope.ts). Tests of the rolling
 // restart of the workers themselves need a reload that changes a worker
-// setting: this config file's idle timeout changes on every bump().
+// setting: this config file's --max-connections (a setting the tests leave
+// alone, so a flag of theirs does not override it) changes on every bump().
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
@@ -15,13 +16,13 @@ export interface RollingConfig {
 
 export function rollingConfig(): RollingConfig {
   const file = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'yimmo-roll-')), 'server.yaml');
-  let idle = 5;
-  const write = (): void => fs.writeFileSync(file, `wsgi:\n  idle_timeout: ${idle}\n`);
+  let connections = 1000;
+  const write = (): void => fs.writeFileSync(file, `wsgi:\n  max_connections: ${connections}\n`);
   write();
   return {
     args: ['-c', file],
     bump: () => {
-      idle = idle === 5 ? 6 : 5;
+      connections = connections === 1000 ? 1001 : 1000;
       write();
     },
   };
