@@ -13,16 +13,40 @@ import { prepareProcess, readsExecutableVariable, type Prepared } from './proces
 import { memberOf } from './config/accounts';
 import { versionsText } from './cli/versions';
 import { splitHostPort } from './config/values';
+import { resolveBinds } from './config/binds';
+import type { Bind } from './net/bind-spec';
+import { ACTIVATION_VARIABLES, inheritedSockets } from './net/socket-activation';
+
+/**
+ * systemd socket activation, read once at start: the variables are removed
+ * so that workers, Python hosts and the app's own children never take the
+ * sockets for theirs; a reload (SIGHUP) reuses what was read here.
+ */
+const inherited = inheritedSockets(process.env, process.pid);
+for (const name of ACTIVATION_VARIABLES) delete process.env[name];
+
+/** The addresses to listen on; exits 2 with one line when they are wrong (an fd:// that is no socket...). */
+function bindsOf(config: Config): readonly Bind[] {
+  try {
+    const resolved = resolveBinds(config, inherited);
+    for (const warning of resolved.warnings) log.warning(warning);
+    return resolved.binds;
+  } catch (err) {
+    if (!(err instanceof ConfigError)) throw err;
+    process.stderr.write(`yimmo-wsgi: ${err.message}\n`);
+    process.exit(EXIT.config);
+  }
+}
 
 function version(): string {
   const pkg = JSON.parse(fs.readFileSync(path.join(__dirname, '..', '..', 'package.json'), 'utf8')) as { version: string };
   return pkg.version;
 }
 
-export function workerConfig(config: Config): WorkerConfig {
+export function workerConfig(config: Config, binds: readonly Bind[]): WorkerConfig {
   return {
-    bindHost: config.host,
-    port: config.port,
+    binds,
+    unixSocketMode: config.unixSocketMode,
     backlog: config.backlog,
     tls: config.tlsCertPath !== null && config.tlsKeyPath !== null ? { certPath: config.tlsCertPath, keyPath: config.tlsKeyPath } : null,
     python: config.python,
@@ -138,9 +162,10 @@ function runSupervisor(): void {
     process.exit(EXIT.config);
   }
   process.title = `yimmo-wsgi: supervisor [${appSpec}]`;
+  const binds = bindsOf(config);
   const metricsBind = config.metricsBind === null ? null : (splitHostPort(config.metricsBind) ?? null);
   new Supervisor({
-    config: workerConfig(config),
+    config: workerConfig(config, binds),
     banner: { version: version(), appSpec, onListening: () => prepared.listening() },
     metricsBind,
     reload: () => {
@@ -148,7 +173,8 @@ function runSupervisor(): void {
       const again = resolveInvocation(process.argv.slice(2), process.env);
       if (again.action !== 'run') throw new Error('the command line no longer runs a server');
       for (const warning of again.config.warnings) log.warning(warning);
-      return workerConfig(again.config);
+      // The supervisor keeps its sockets; it warns when the addresses read now differ.
+      return workerConfig(again.config, resolveBinds(again.config, inherited).binds);
     },
   }).start();
 }

@@ -36,6 +36,15 @@ class Environ(HostTestCase):
         self.assertEqual(env["HTTP_X_DUP"], "a, b")
         self.assertEqual(env["CONTENT_TYPE"], "text/plain")
 
+    def test_a_unix_socket_peer_has_an_empty_remote_addr_and_no_remote_port(self):
+        # The worker sends an empty REMOTE_PORT for a peer with no address (as gunicorn, the key is left out).
+        env = self.environ(remote=("", ""))
+        self.assertEqual(env["REMOTE_ADDR"], "")
+        self.assertNotIn("REMOTE_PORT", env)
+        # And the next request on the same host, from a TCP peer, has it again.
+        env = self.environ(remote=("127.0.0.1", 40000))
+        self.assertEqual(env["REMOTE_PORT"], "40000")
+
     def test_wsgi_variables_have_the_pep_3333_types_and_values(self):
         env = self.environ()
         types = env["__types__"]

@@ -71,7 +71,11 @@ class Handler(object):
         env["QUERY_STRING"] = query
         env["SERVER_PROTOCOL"] = fields[3]
         env["REMOTE_ADDR"] = fields[4]
-        env["REMOTE_PORT"] = fields[5]
+        if fields[5]:
+            env["REMOTE_PORT"] = fields[5]
+        else:
+            # A Unix-socket peer has no port: left out, as gunicorn does.
+            del env["REMOTE_PORT"]
         env["SERVER_NAME"] = fields[6]
         env["SERVER_PORT"] = fields[7]
         env["wsgi.url_scheme"] = fields[8]

@@ -2,7 +2,8 @@
 // `--flag value`, `--flag=value`, `-P 8080` and `-P8080`; `--` ends the options.
 // It only splits the arguments; values are checked by src/config/load.ts
 // like those of every other source. A repeated flag keeps its last value, so
-// a wrapper script may append overrides.
+// a wrapper script may append overrides, except the repeatable ones (--env,
+// --bind, --host), whose occurrences add up.
 
 import { ConfigError, didYouMean, show } from '../config/config-error';
 import { ACTIONS, ALL_SETTINGS, EARLY_ACTIONS, type AnySetting, type SettingKey } from '../config/schema';
@@ -84,9 +85,9 @@ export function parseArgv(argv: readonly string[]): ParsedArgs {
       value = next;
       i++;
     }
-    // --env and --reload-extra-file repeat: each occurrence adds a line (a value cannot hold a newline).
+    // --env, --bind, --host, --reload-extra-file repeat: each occurrence adds a line (a value cannot hold a newline).
     const earlier = values.get(target.setting.key);
-    const repeats = target.setting.type === 'string' && (target.setting.check === 'env-list' || target.setting.check === 'file-list');
+    const repeats = 'repeatable' in target.setting && target.setting.repeatable === true;
     values.set(target.setting.key, repeats && earlier !== undefined ? `${earlier}\n${value}` : value);
   }
   return { action, values, positional };

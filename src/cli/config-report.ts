@@ -2,6 +2,7 @@
 // each value in the unit its sources use (seconds, sizes with a suffix).
 import { stringify } from 'yaml';
 import type { Config } from '../config/load';
+import { showBind } from '../net/bind-spec';
 import { ALL_SETTINGS, formatSize, type AnySetting } from '../config/schema';
 
 type Shown = string | number | boolean | null;
@@ -10,6 +11,7 @@ type Shown = string | number | boolean | null;
 function sourceValue(s: AnySetting, config: Config): Shown {
   const raw: unknown = config[s.key];
   // Settings whose Config value is richer than the text they were given.
+  if (s.key === 'bind') return config.bind.length === 0 ? null : config.bind.map((b) => showBind(b)).join(',');
   // Comma lists, but one file per line for a repeatable file setting (a path may hold a comma).
   if (Array.isArray(raw)) return raw.length === 0 ? null : raw.join(s.type === 'string' && s.check === 'file-list' ? '\n' : ',');
   if (s.key === 'env') {
@@ -19,6 +21,7 @@ function sourceValue(s: AnySetting, config: Config): Shown {
   if (s.key === 'rootPath' && config.rootPath === '') return null; // '' is no root path, not a path
   if (s.key === 'user' || s.key === 'group') return config[s.key]?.name ?? null;
   if (s.key === 'umask' && config.umask !== null) return config.umask.toString(8).padStart(3, '0');
+  if (s.key === 'unixSocketMode' && config.unixSocketMode !== null) return config.unixSocketMode.toString(8).padStart(3, '0');
   const value = raw as Shown;
   if (value === null || typeof value === 'boolean' || typeof value === 'string') return value;
   if (s.type === 'seconds') return value / 1000;

@@ -15,8 +15,9 @@ import { ConfigError, didYouMean, invalidValue, nameIn, show, sourceOf, whereTex
 import type { Origin, Source } from './config-error';
 import { checkLogFile, checkTls, findExecutable } from './files';
 import { findGroup, findUser, type Account } from './accounts';
-import { statSync } from 'node:fs';
+import { accessSync, constants as fsConstants, statSync } from 'node:fs';
 import * as http2 from 'node:http2';
+import { parseBind, UNIX_PATH_MAX, type BindText } from '../net/bind-spec';
 import { ALL_SETTINGS, settingByKey, type AnySetting, type SettingKey } from './schema';
 import { parseText, parseYaml, type SettingValue } from './values';
 import { readConfigFile, type FileValues } from './yaml-file';
@@ -41,7 +42,12 @@ export interface Config {
   readonly accessLog: string | null;
   readonly accessLogFormat: string;
   readonly port: number;
-  readonly host: string;
+  /** One or more (--host repeated); each is bound on `port` unless --bind is given. */
+  readonly host: readonly string[];
+  /** --bind as given (unix paths made absolute); empty: not given (src/config/binds.ts decides). */
+  readonly bind: readonly BindText[];
+  /** chmod of the Unix sockets we create; null: as the umask leaves them. */
+  readonly unixSocketMode: number | null;
   readonly processes: number;
   readonly threads: number;
   readonly module: string;
@@ -214,6 +220,20 @@ export function loadConfig(args: CommandLineValues, env: Env): Config {
     throw notFound('pidFile', str('pidFile'), origin('pidFile'), 'is in a directory that does not exist');
   }
 
+  const bind = binds(str('bind'), origin('bind'), baseDir('bind'));
+  if (bind.length > 0) {
+    for (const key of ['host', 'port'] as const) {
+      const o = origin(key);
+      if (o.kind === 'default') continue;
+      throw new ConfigError(
+        'YW_CONFIG_INVALID',
+        `${nameIn(settingByKey(key), o)} (from ${whereText(o)}) cannot be combined with ${nameIn(settingByKey('bind'), origin('bind'))} ` +
+          `(from ${whereText(origin('bind'))}): --host/--port are a shorthand for one --bind HOST:PORT; give every address with --bind`,
+      );
+    }
+  }
+  const modeText = str('unixSocketMode');
+
   const sources = Object.fromEntries(ALL_SETTINGS.map((s) => [s.key, sourceOf(origin(s.key))])) as Config['sources'];
   const num = (k: SettingKey): number => Number(values.get(k));
   const config: Config = {
@@ -225,7 +245,9 @@ export function loadConfig(args: CommandLineValues, env: Env): Config {
     accessLog: absoluteLog('accessLog'),
     accessLogFormat: str('accessLogFormat') ?? '',
     port: num('port'),
-    host: str('host') ?? '0.0.0.0',
+    host: (str('host') ?? '0.0.0.0').split('\n'),
+    bind,
+    unixSocketMode: modeText === null ? null : parseInt(modeText.replace(/^0o/i, ''), 8),
     processes: num('processes'),
     threads: num('threads'),
     module,
@@ -276,6 +298,34 @@ export function loadConfig(args: CommandLineValues, env: Env): Config {
     warnings: warnings(env, origin('useKqueue')),
   };
   return deepFreeze(config);
+}
+
+/**
+ * --bind, parsed (values.ts checked the syntax); unix paths absolute (the
+ * server may --chdir before it binds) and their directory usable now, so a
+ * typo stops the server before the app loads rather than after.
+ */
+function binds(text: string | null, o: Origin, base: string): BindText[] {
+  if (text === null) return [];
+  const setting = settingByKey('bind');
+  return text.split('\n').map((item) => {
+    const parsed = parseBind(item);
+    if ('error' in parsed) throw invalidValue(setting, o, item, `must be ${parsed.error}`);
+    const b = parsed.bind;
+    if (b.kind !== 'unix') return b;
+    const path = resolve(base, b.path);
+    const bad = (what: string): ConfigError =>
+      new ConfigError('YW_CONFIG_INVALID', `invalid ${nameIn(setting, o)} ${show(item)} (from ${whereText(o)}): ${what}`);
+    if (Buffer.byteLength(path) > UNIX_PATH_MAX) throw bad(`the absolute path ${show(path)} is longer than ${UNIX_PATH_MAX} bytes (the kernel's limit)`);
+    const dir = dirname(path);
+    if (!isDirectory(dir)) throw bad(`its directory ${show(dir)} does not exist`);
+    try {
+      accessSync(dir, fsConstants.W_OK | fsConstants.X_OK);
+    } catch {
+      throw bad(`permission denied: cannot create a socket in ${show(dir)} (it needs write and search permission)`);
+    }
+    return { kind: 'unix', path };
+  });
 }
 
 function isDirectory(path: string): boolean {

@@ -74,7 +74,7 @@ export interface LevelSetting extends Common {
 /** Checks applied to string and path settings once their value is chosen. */
 export type Check = 'host' | 'module' | 'expression' | 'executable' | 'tls-file' | 'config-file' | 'log-format'
   | 'error-log' | 'access-log' | 'access-log-format' | 'address-list' | 'root-path'
-  | 'directory' | 'path-list' | 'file-list' | 'user' | 'group' | 'umask' | 'pid-file' | 'env-list' | 'host-port';
+  | 'directory' | 'path-list' | 'file-list' | 'user' | 'group' | 'umask' | 'pid-file' | 'env-list' | 'host-port' | 'bind' | 'file-mode';
 
 export interface StringSetting extends Common {
   readonly type: 'string' | 'path';
@@ -85,6 +85,8 @@ export interface StringSetting extends Common {
   /** Value shown in the YAML example when there is no default. */
   readonly example?: string;
   readonly check: Check;
+  /** The flag may be given more than once: each occurrence adds a value (a line of the text). */
+  readonly repeatable?: boolean;
 }
 
 export type Setting = IntSetting | SecondsSetting | SizeSetting | BoolSetting | LevelSetting | StringSetting;
@@ -116,10 +118,34 @@ export const SETTINGS = [
   },
   {
     key: 'host', type: 'string', flag: 'host', env: 'YIMMO_WSGI_HOST', yaml: 'wsgi.host', meta: 'ADDRESS',
-    default: '0.0.0.0', check: 'host',
-    doc: 'Address to bind to',
+    default: '0.0.0.0', check: 'host', repeatable: true,
+    doc: 'Address to bind to, on --port (repeatable: every one is bound)',
     details: 'An IPv4 or IPv6 address (`::` for all IPv6 interfaces, `127.0.0.1` for loopback only) or a host name. ' +
-      'The default binds all IPv4 interfaces, as the original did.',
+      'The default binds all IPv4 interfaces, as the original did. Give the flag again to listen on more addresses ' +
+      '(`--host 127.0.0.1 --host ::1`); in YIMMO_WSGI_HOST separate them with commas, in the config file a list. ' +
+      'Shorthand for `--bind HOST:PORT`: with `--bind`, neither `--host` nor `--port` may be set.',
+  },
+  {
+    key: 'bind', type: 'string', flag: 'bind', short: 'b', env: 'YIMMO_WSGI_BIND', yaml: 'wsgi.bind', meta: 'ADDRESS',
+    default: null, defaultText: 'none (--host and --port; the inherited sockets under systemd socket activation)',
+    example: 'unix:/run/yimmo/app.sock', check: 'bind', repeatable: true,
+    doc: 'Listen on HOST:PORT, [IPV6]:PORT, unix:PATH or fd://N (repeatable)',
+    details: 'Give the flag once per address; in YIMMO_WSGI_BIND separate them with commas or newlines, in the config ' +
+      'file a list (or one string). `unix:PATH` is a Unix socket: its directory must exist and be writable, a socket ' +
+      'file left by a server that is gone is replaced, one a live server answers on stops the start-up ' +
+      '(exit 4), and the file is removed when the server stops. `fd://N` serves a listening socket inherited as ' +
+      'descriptor N; `fd://NAME` the socket systemd passed under that name (FileDescriptorName=). Under systemd ' +
+      'socket activation (LISTEN_FDS and LISTEN_PID set for this process) with no `--bind`, `--host` or `--port`, ' +
+      'every inherited socket is served. TLS, when on, applies to every address. On a Unix socket the application ' +
+      'sees REMOTE_ADDR \'\' and no REMOTE_PORT, as under gunicorn (docs/deploy.md).',
+  },
+  {
+    key: 'unixSocketMode', type: 'string', flag: 'unix-socket-mode', env: 'YIMMO_WSGI_UNIX_SOCKET_MODE',
+    yaml: 'wsgi.unix_socket_mode', meta: 'OCTAL', default: null, defaultText: 'none (the umask decides)', example: '660',
+    check: 'file-mode',
+    doc: 'Permissions of the Unix sockets the server creates (octal, e.g. 660)',
+    details: 'Applied right after the socket is bound, before any connection is accepted. With `--user`/`--group` the ' +
+      'socket is also given that owner and group (as gunicorn does), so a proxy in the group can connect with 660.',
   },
   {
     key: 'processes', type: 'int', flag: 'no-proc', short: 'p', env: 'YIMMO_WSGI_NO_PROC', yaml: 'wsgi.no_proc',
@@ -171,7 +197,7 @@ export const SETTINGS = [
   },
   {
     key: 'env', type: 'string', flag: 'env', env: 'YIMMO_WSGI_ENV', yaml: 'wsgi.env', meta: 'KEY=VALUE',
-    default: null, defaultText: 'none', example: 'DJANGO_SETTINGS_MODULE=mysite.settings', check: 'env-list',
+    default: null, defaultText: 'none', example: 'DJANGO_SETTINGS_MODULE=mysite.settings', check: 'env-list', repeatable: true,
     doc: 'Set an environment variable for the workers and the app (repeatable)',
     details: 'Give the flag once per variable. In YIMMO_WSGI_ENV put one KEY=VALUE per line; in the config file ' +
       'a mapping (`env: {KEY: VALUE}`) or a list of `KEY=VALUE` strings. The command line, the environment and the ' +
@@ -293,7 +319,7 @@ export const SETTINGS = [
   {
     key: 'reloadExtraFiles', type: 'string', flag: 'reload-extra-file', env: 'YIMMO_WSGI_RELOAD_EXTRA_FILE',
     yaml: 'wsgi.reload_extra_file', meta: 'FILE', default: null, defaultText: 'none', example: 'templates/base.html',
-    check: 'file-list',
+    check: 'file-list', repeatable: true,
     doc: 'With --reload, also watch this file (repeatable)',
     details: 'Give the flag once per file; in YIMMO_WSGI_RELOAD_EXTRA_FILE one file per line; in the config file a ' +
       'list. Relative paths are resolved like other paths. A file that does not exist yet is watched for its creation.',
@@ -541,6 +567,9 @@ export function rangeText(s: Setting): string {
 
 const CHECK_TEXT: { readonly [C in Check]: string } = {
   host: 'an IP address or a host name',
+  bind: 'HOST:PORT, [IPV6]:PORT, unix:PATH or fd://N (repeat the flag for more; commas between them in the variable; ' +
+    'a list in YAML)',
+  'file-mode': 'an octal mode from 000 to 777, e.g. 660',
   module: 'a dotted Python module name, e.g. pkg.mod',
   expression: 'a non-empty Python expression',
   executable: 'an executable file, or a command name found on PATH',

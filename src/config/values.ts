@@ -8,7 +8,8 @@ import { compileAccessFormat } from '../log/access-log';
 import { parseLogLevel } from '../log/logger';
 import { LOG_FORMATS } from '../log/record';
 import { AddressSet } from '../net/address-set';
-import { kindOf } from './config-error';
+import { kindOf, show } from './config-error';
+import { parseBind } from '../net/bind-spec';
 import { rangeText, type AnySetting } from './schema';
 
 export type SettingValue = number | boolean | string;
@@ -120,6 +121,12 @@ export function parseYaml(s: AnySetting, value: unknown): Parsed {
       if (s.check === 'address-list' && Array.isArray(value) && value.every((v) => typeof v === 'string')) {
         return checkText(s, value.join(','));
       }
+      // A list of binds or hosts: one per item (a unix path may hold a comma only here).
+      if ((s.check === 'bind' || s.check === 'host') && Array.isArray(value) && value.length > 0 && value.every((v) => typeof v === 'string')) {
+        return checkList(s, value as string[]);
+      }
+      // A unix socket mode written as a YAML number (660): its digits are the octal mode.
+      if (s.check === 'file-mode' && typeof value === 'number' && Number.isInteger(value)) return checkText(s, String(value));
       return typeof value === 'string' ? checkText(s, value) : fail(s, value);
   }
 }
@@ -144,14 +151,49 @@ function size(s: AnySetting & { readonly type: 'size' }, text: string): Parsed {
   return inRange(s, Number(match[1]) * (SIZE_UNITS[unit] ?? 1));
 }
 
+/** Each item checked alone: YAML list items are not split at commas. */
+function checkList(s: AnySetting & { readonly type: 'string' | 'path' }, items: readonly string[]): Parsed {
+  const out: string[] = [];
+  for (const item of items) {
+    if (s.check === 'bind') {
+      if (item.includes('\n')) return fail(s);
+      const parsed = parseBind(item);
+      if ('error' in parsed) return { ok: false, reason: `${show(item)} must be ${parsed.error}` };
+      out.push(item.trim());
+      continue;
+    }
+    const one = checkText(s, item);
+    if (!one.ok) return one;
+    out.push(String(one.value));
+  }
+  return ok(out.join('\n'));
+}
+
 function checkText(s: AnySetting & { readonly type: 'string' | 'path' }, text: string): Parsed {
   if (text.includes('\0')) return fail(s);
   switch (s.check) {
     case 'host': {
-      const bare = text.startsWith('[') && text.endsWith(']') ? text.slice(1, -1) : text;
-      if (isIP(bare) !== 0) return ok(bare);
-      return HOST_NAME.test(text) ? ok(text) : fail(s);
+      // One or more (the flag repeated, or a comma list): one per line.
+      const hosts: string[] = [];
+      for (const item of text.split(/[\n,]/).map((h) => h.trim())) {
+        const bare = item.startsWith('[') && item.endsWith(']') ? item.slice(1, -1) : item;
+        if (isIP(bare) !== 0) hosts.push(bare);
+        else if (HOST_NAME.test(item)) hosts.push(item);
+        else return fail(s);
+      }
+      return ok(hosts.join('\n'));
     }
+    case 'bind': {
+      const items = text.split(/[\n,]/).map((b) => b.trim());
+      if (items.some((b) => b === '')) return fail(s);
+      for (const item of items) {
+        const parsed = parseBind(item);
+        if ('error' in parsed) return { ok: false, reason: `${show(item)} must be ${parsed.error}` };
+      }
+      return ok(items.join('\n'));
+    }
+    case 'file-mode':
+      return /^(0o?)?[0-7]{1,3}$/i.test(text) ? ok(text) : fail(s);
     case 'module':
       return MODULE_NAME.test(text) ? ok(text) : fail(s);
     case 'expression':

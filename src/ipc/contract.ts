@@ -6,10 +6,16 @@ import type { LogLevel } from '../log/logger';
 import type { LogFormat } from '../log/record';
 import type { ParserLimits } from '../http/request-head';
 import type { WorkerSnapshot } from './snapshot';
+import type { Bind } from '../net/bind-spec';
+
+/** What a worker knows of one listening socket: a Unix socket's peers have no address, and its path stands in for SERVER_NAME. */
+export type ListenerInfo = { readonly kind: 'tcp' } | { readonly kind: 'unix'; readonly path: string };
 
 export interface WorkerConfig {
-  readonly bindHost: string;
-  readonly port: number;
+  /** Every address, resolved (src/config/binds.ts); the supervisor binds them, workers only accept. */
+  readonly binds: readonly Bind[];
+  /** chmod of the Unix sockets the supervisor creates (--unix-socket-mode); null: the umask's. */
+  readonly unixSocketMode: number | null;
   readonly backlog: number;
   readonly tls: { readonly certPath: string; readonly keyPath: string } | null;
   readonly python: string;
@@ -93,11 +99,11 @@ export type ToWorker =
    * the supervisor's list of binds, `of` their number. `balance`: stop
    * accepting while saturated, as other workers share the socket.
    */
-  | { readonly type: 'listen'; readonly bind: number; readonly of: number; readonly balance: boolean }
-  /** The fallback: connections come one by one as `connection` messages. */
-  | { readonly type: 'dealt' }
-  /** Sent with a socket handle: a connection the supervisor accepted for this worker. */
-  | { readonly type: 'connection' }
+  | { readonly type: 'listen'; readonly bind: number; readonly of: number; readonly balance: boolean; readonly listener: ListenerInfo }
+  /** The fallback: connections come one by one as `connection` messages; `listeners` by bind index. */
+  | { readonly type: 'dealt'; readonly listeners: readonly ListenerInfo[] }
+  /** Sent with a socket handle: a connection the supervisor accepted on bind `bind` for this worker. */
+  | { readonly type: 'connection'; readonly bind: number }
   /** Whether other workers share the listening socket (processes changed: TTIN/TTOU/HUP). */
   | { readonly type: 'balance'; readonly balance: boolean }
   /**

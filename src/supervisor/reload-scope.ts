@@ -17,10 +17,10 @@ type Key = keyof WorkerConfig;
 export const HOST_ONLY: ReadonlySet<Key> = new Set<Key>(['python', 'app', 'hostTitles', 'logLevel', 'recycle', 'reload']);
 
 /**
- * The address and backlog are pinned by the supervisor (it keeps its
- * listening socket), so they never decide anything here.
+ * The addresses, backlog and socket mode are pinned by the supervisor (it
+ * keeps its listening sockets), so they never decide anything here.
  */
-const PINNED: ReadonlySet<Key> = new Set<Key>(['bindHost', 'port', 'backlog']);
+const PINNED: ReadonlySet<Key> = new Set<Key>(['binds', 'backlog', 'unixSocketMode']);
 
 export interface ReloadScope {
   readonly kind: 'hosts' | 'workers';

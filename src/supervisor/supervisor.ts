@@ -11,7 +11,9 @@ import { log, reopenLogFiles, setLogLevel } from '../log/logger';
 import { STARTUP_ERRORS, WORKER_ERRORS } from '../errors';
 import { EXIT, type FromWorker, type ToWorker, type WorkerConfig, type SupervisorSignal } from '../ipc/contract';
 import { plan, type WorkerPhase, type WorkerView } from './plan';
-import { BindError, SharedUnavailable, openSharedListeners, type Bind, type SharedListener } from './listen-handle';
+import { BindError, SharedUnavailable, openSharedListeners, removeSocketFiles, type Bind, type SharedListener, type UnixSocketOptions } from './listen-handle';
+import { showBind } from '../net/bind-spec';
+import type { ListenerInfo } from '../ipc/contract';
 import { Dealer, type DealTarget } from './dealer';
 import { WorkerProcess } from './worker-process';
 import { queueSignals } from './signals';
@@ -75,7 +77,7 @@ interface Child {
    * Our copies of sockets dealt to this worker that it has not confirmed yet:
    * if it dies first they are dealt again instead of being lost.
    */
-  readonly unconfirmed: net.Socket[];
+  readonly unconfirmed: { readonly socket: net.Socket; readonly bind: number }[];
   lastFatal: string | undefined;
   killTimer: NodeJS.Timeout | undefined;
 }
@@ -96,7 +98,8 @@ export class Supervisor {
   private listeners: SharedListener[] | undefined;
   private dealer: Dealer | undefined;
   private binding = false;
-  private boundPort = 0;
+  /** Per bind, once bound: the port (the kernel's choice for port 0; 0 for Unix) and what workers need to know. */
+  private bound: { readonly port: number; readonly address: string; readonly info: ListenerInfo }[] = [];
   private failures = 0;
   private nextSpawnAt = 0;
   private spawnTimer: NodeJS.Timeout | undefined;
@@ -246,7 +249,7 @@ export class Supervisor {
         if (child.phase !== 'retiring' && this.listeners !== undefined) this.sendListeners(child);
         return;
       case 'adopted':
-        child.unconfirmed.shift()?.destroy();
+        child.unconfirmed.shift()?.socket.destroy();
         return;
       case 'closed':
         child.open = Math.max(0, child.open - 1);
@@ -326,9 +329,14 @@ export class Supervisor {
 
   // --- listening --------------------------------------------------------------
 
-  private binds(): Bind[] {
+  private binds(): readonly Bind[] {
+    return this.config.binds;
+  }
+
+  /** Unix sockets get --unix-socket-mode, and the workers' owner and group (--user/--group) so they stay theirs. */
+  private unixOptions(): UnixSocketOptions {
     const c = this.config;
-    return [{ kind: 'tcp', host: c.bindHost, port: c.port }];
+    return { mode: c.unixSocketMode, uid: c.privileges.uid, gid: c.privileges.gid };
   }
 
   /** Binds once every first worker has loaded the app: a broken app never takes the port. */
@@ -343,18 +351,20 @@ export class Supervisor {
   private async bind(): Promise<void> {
     const binds = this.binds();
     try {
-      this.listeners = await openSharedListeners(binds);
-      this.boundPort = this.listeners[0]?.port ?? 0;
+      this.listeners = await openSharedListeners(binds, undefined, this.unixOptions());
+      this.bound = this.listeners.map((l) => ({ port: l.port, address: l.address, info: l.info }));
     } catch (err) {
       if (err instanceof BindError) return this.bindFailed(err.message);
       log.debug(`listening sockets cannot be shared with workers (${(err as Error).message}): the supervisor deals connections`);
       const dealer = new Dealer(() => this.dealTargets(), this.config.backlog);
       this.dealer = dealer;
       try {
-        this.boundPort = (await dealer.listen(binds))[0] ?? 0;
+        this.bound = await dealer.listen(binds, this.unixOptions());
       } catch (e) {
-        const bind = binds[0] as Bind;
-        return this.bindFailed(`cannot listen on ${bind.host}:${bind.port}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
+        dealer.close();
+        if (e instanceof BindError) return this.bindFailed(e.message);
+        const bind = binds[dealer.listening] as Bind;
+        return this.bindFailed(`cannot listen on ${showBind(bind)}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
       }
     }
     if (this.stopping) return this.closeListeners();
@@ -377,9 +387,9 @@ export class Supervisor {
         set open(n: number) {
           child.open = n;
         },
-        deal: (socket) => {
-          if (!child.proc.send({ type: 'connection' }, socket, true)) return false;
-          child.unconfirmed.push(socket);
+        deal: (socket, bind) => {
+          if (!child.proc.send({ type: 'connection', bind }, socket, true)) return false;
+          child.unconfirmed.push({ socket, bind });
           return true;
         },
       };
@@ -389,12 +399,12 @@ export class Supervisor {
   /** Tells a loaded worker how it gets connections. */
   private offer(child: Child): void {
     if (this.listeners !== undefined) this.sendListeners(child);
-    else if (this.dealer !== undefined) child.proc.send({ type: 'dealt' });
+    else if (this.dealer !== undefined) child.proc.send({ type: 'dealt', listeners: this.bound.map((b) => b.info) });
   }
 
   private sendListeners(child: Child): void {
     const listeners = this.listeners ?? [];
-    listeners.forEach((l, i) => child.proc.send({ type: 'listen', bind: i, of: listeners.length, balance: this.processes > 1 }, l.handle));
+    listeners.forEach((l, i) => child.proc.send({ type: 'listen', bind: i, of: listeners.length, balance: this.processes > 1, listener: l.info }, l.handle));
   }
 
   private broadcastBalance(): void {
@@ -407,6 +417,8 @@ export class Supervisor {
     this.listeners = undefined;
     this.dealer?.close();
     this.dealer = undefined;
+    // Closing a bound Unix socket removes its file (libuv); this covers the fallback's and any other path.
+    if (this.bound.length > 0) removeSocketFiles(this.binds());
   }
 
   private printBanner(child: Child): void {
@@ -414,13 +426,22 @@ export class Supervisor {
     this.options.banner.onListening?.();
     const c = this.config;
     const scheme = c.tls === null ? 'http' : 'https';
-    const host = c.bindHost.includes(':') ? `[${c.bindHost}]` : c.bindHost;
+    // Every address: TCP ones as URLs with the port actually bound, the others as given.
+    const addresses = this.binds().map((b, i) => {
+      const bound = this.bound[i];
+      if (b.kind === 'tcp') return `${scheme}://${showBind(b, bound?.port)}`;
+      // An inherited TCP socket: the address it is bound to, then where it came from.
+      if (b.kind === 'fd' && bound?.info.kind === 'tcp') return `${scheme}://${showBind({ kind: 'tcp', host: bound.address, port: bound.port })} (${showBind(b)})`;
+      // An inherited Unix socket: its path too, when known.
+      if (b.kind === 'fd' && bound?.info.kind === 'unix' && bound.info.path !== '') return `${showBind(b)} unix:${bound.info.path} (${scheme})`;
+      return `${showBind(b)} (${scheme})`;
+    });
     const python = child.loaded?.python ?? '?';
     const executable = child.loaded?.executable ?? '?';
     const p = this.processes;
     process.stdout.write(
       `yimmo-wsgi ${this.options.banner.version} | Node ${process.version} (${process.execPath}) | Python ${python} (${executable})\n` +
-        `Serving ${this.options.banner.appSpec} on ${scheme}://${host}:${this.boundPort} | ${p} process${p > 1 ? 'es' : ''} x ${c.threads} thread${c.threads > 1 ? 's' : ''} | pid ${process.pid}\n`,
+        `Serving ${this.options.banner.appSpec} on ${addresses.join(', ')} | ${p} process${p > 1 ? 'es' : ''} x ${c.threads} thread${c.threads > 1 ? 's' : ''} | pid ${process.pid}\n`,
     );
   }
 
@@ -492,10 +513,15 @@ export class Supervisor {
       return log.error(`SIGHUP: ${(err as Error).message}; keeping the current configuration`);
     }
     const old = this.config;
-    if (fresh.bindHost !== old.bindHost || (fresh.port !== old.port && fresh.port !== this.boundPort) || fresh.backlog !== old.backlog) {
-      log.warning(`SIGHUP: the address and backlog change only on a restart; still listening on ${old.bindHost}:${this.boundPort}`);
+    const same = fresh.binds.length === old.binds.length && fresh.binds.every((b, i) => {
+      const was = old.binds[i] as Bind;
+      // Port 0 asked for any port: the one we got is the same address.
+      return showBind(b) === showBind(was) || (b.kind === 'tcp' && was.kind === 'tcp' && b.host === was.host && b.port === this.bound[i]?.port);
+    });
+    if (!same || fresh.backlog !== old.backlog || fresh.unixSocketMode !== old.unixSocketMode) {
+      log.warning(`SIGHUP: the addresses, the backlog and the socket mode change only on a restart; still listening on ${old.binds.map((b, i) => showBind(b, this.bound[i]?.port)).join(', ')}`);
     }
-    fresh = { ...fresh, bindHost: old.bindHost, port: old.port, backlog: old.backlog };
+    fresh = { ...fresh, binds: old.binds, backlog: old.backlog, unixSocketMode: old.unixSocketMode };
     const scope = reloadScope(old, fresh);
     if (scope.kind === 'hosts') {
       const what = scope.changed.length === 0 ? 'no setting changed' : `only host settings changed (${scope.changed.join(', ')})`;

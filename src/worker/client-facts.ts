@@ -5,7 +5,7 @@
 import type * as net from 'node:net';
 import { AddressSet } from '../net/address-set';
 import type { ForwardedPolicy } from '../http/forwarded';
-import type { WorkerConfig } from '../ipc/contract';
+import type { ListenerInfo, WorkerConfig } from '../ipc/contract';
 import type { ConnectionFacts } from './environ';
 import { ProxyStage } from './proxy-stage';
 
@@ -27,21 +27,12 @@ export class ClientFacts {
       : undefined;
   }
 
-  private server: net.Server | undefined;
-
   /** With --proxy-protocol, every connection of `server` first goes through the PROXY pre-stage. */
-  install(server: net.Server): void {
-    this.server = server;
-    this.proxyStage?.install(server, (socket) => this.isUnixPeer(socket));
-  }
-
-  /**
-   * A peer on our Unix socket: local, so trusted like loopback (gunicorn).
-   * Asked of the listener, not inferred from a missing address: a TCP peer
-   * that reset at once has no address either, and must stay untrusted.
-   */
-  private isUnixPeer(socket: net.Socket): boolean {
-    return socket.remoteAddress === undefined && typeof this.server?.address() === 'string';
+  install(server: net.Server, listener: ListenerInfo): void {
+    // A peer on our Unix socket is local, so trusted like loopback (gunicorn).
+    // Decided by the listener, not inferred from a missing address: a TCP
+    // peer that reset at once has no address either, and must stay untrusted.
+    this.proxyStage?.install(server, () => listener.kind === 'unix');
   }
 
   /** The client's address for logs: the one a PROXY header named, else the socket's peer. */
@@ -49,18 +40,27 @@ export class ClientFacts {
     return this.proxyStage?.clientOf(socket)?.address ?? socket.remoteAddress ?? '-';
   }
 
-  facts(socket: net.Socket, scheme: 'http' | 'https'): ConnectionFacts {
+  facts(socket: net.Socket, scheme: 'http' | 'https', listener: ListenerInfo): ConnectionFacts {
     const proxied = this.proxyStage?.clientOf(socket);
-    const remoteAddress = proxied?.address ?? socket.remoteAddress ?? '';
+    const unixPeer = proxied === undefined && listener.kind === 'unix';
+    // A Unix-socket peer has no address: REMOTE_ADDR is '' and REMOTE_PORT is
+    // left out (gunicorn does the same); SERVER_NAME, when no Host names the
+    // server, is the socket's path (gunicorn's choice too), 'localhost' for
+    // an inherited socket whose path we do not know, and SERVER_PORT the
+    // scheme's port.
+    const local = listener.kind === 'unix'
+      ? { address: listener.path === '' ? 'localhost' : listener.path, port: scheme === 'https' ? 443 : 80 }
+      : { address: socket.localAddress ?? '', port: socket.localPort ?? 0 };
+    const remoteAddress = proxied?.address ?? (unixPeer ? '' : (socket.remoteAddress ?? ''));
     return {
       remoteAddress,
-      remotePort: proxied?.port ?? socket.remotePort ?? 0,
-      localAddress: socket.localAddress ?? this.config.bindHost,
-      localPort: socket.localPort ?? this.config.port,
+      remotePort: proxied?.port ?? (unixPeer ? null : (socket.remotePort ?? 0)),
+      localAddress: local.address,
+      localPort: local.port,
       scheme: proxied?.ssl === true ? 'https' : scheme,
       tls: scheme === 'https',
       // Decided once per connection.
-      forwarded: (proxied === undefined && this.isUnixPeer(socket)) || this.forwarded.trusted.has(remoteAddress) ? this.forwarded : null,
+      forwarded: unixPeer || this.forwarded.trusted.has(remoteAddress) ? this.forwarded : null,
       rootPath: this.config.rootPath,
     };
   }

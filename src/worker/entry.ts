@@ -32,12 +32,12 @@ export function runWorkerProcess(): void {
         return;
       case 'listen':
         if (worker === undefined) return void (handle as { close?: () => void } | undefined)?.close?.();
-        return worker.listenOn(message.bind, message.of, message.balance, handle);
+        return worker.listenOn(message.bind, message.of, message.balance, message.listener, handle);
       case 'dealt':
-        return worker?.takeDealt();
+        return worker?.takeDealt(message.listeners);
       case 'connection':
         if (handle instanceof net.Socket && worker !== undefined) {
-          worker.adopt(handle);
+          worker.adopt(handle, message.bind);
           report({ type: 'adopted' });
         }
         return;

@@ -6,7 +6,8 @@ import { resolveForwarded, type ForwardedPolicy } from '../http/forwarded';
 export interface ConnectionFacts {
   /** The client: the socket's peer, or the source a PROXY protocol header named ('' for a Unix-socket peer). */
   readonly remoteAddress: string;
-  readonly remotePort: number;
+  /** null for a Unix-socket peer: REMOTE_PORT is left out of the environ. */
+  readonly remotePort: number | null;
   readonly localAddress: string;
   readonly localPort: number;
   /** wsgi.url_scheme unless a trusted proxy's fields say otherwise. */
@@ -58,8 +59,10 @@ export function requestPayload(head: RequestHead, facts: ConnectionFacts, direct
   // RFC 9112 3.2.2: an absolute-form target's authority replaces Host.
   if (head.host !== '' && fields.get('HTTP_HOST') !== head.host) fields.set('HTTP_HOST', head.host);
 
-  const conn = { address: facts.remoteAddress, port: facts.remotePort, scheme: facts.scheme };
+  const conn = { address: facts.remoteAddress, port: facts.remotePort ?? 0, scheme: facts.scheme };
   const peer = facts.forwarded === null ? conn : resolveForwarded(h, conn, facts.forwarded);
+  // '' tells the host to leave REMOTE_PORT out (a Unix-socket peer has none), unless a proxy's field named one.
+  const remotePort = peer === conn && facts.remotePort === null ? '' : String(peer.port);
 
   let path = head.path;
   if (facts.rootPath !== '') {
@@ -90,7 +93,7 @@ export function requestPayload(head: RequestHead, facts: ConnectionFacts, direct
   // client's. The access log shows the same version.
   let out =
     head.method + '\0' + path + '\0' + head.query + '\0' + (head.http2 === true ? 'HTTP/2' : head.minorVersion === 1 ? 'HTTP/1.1' : 'HTTP/1.0') + '\0' +
-    peer.address + '\0' + peer.port + '\0' + serverName + '\0' + serverPort + '\0' + peer.scheme + '\0' + flags;
+    peer.address + '\0' + remotePort + '\0' + serverName + '\0' + serverPort + '\0' + peer.scheme + '\0' + flags;
   for (const [name, value] of fields) out += '\0' + name + '\0' + value;
   return out;
 }

@@ -22,7 +22,7 @@ import { sniffPreface } from '../http2/preface';
 import type { StreamSide } from '../http2/stream-side';
 import { WorkerStats } from './stats';
 import type { WorkerSnapshot } from '../ipc/snapshot';
-import { EXIT, type FromWorker, type WorkerConfig } from '../ipc/contract';
+import { EXIT, type FromWorker, type ListenerInfo, type WorkerConfig } from '../ipc/contract';
 import type { HostOptions } from '../bridge/host-start';
 
 export const SERVER_NAME = 'yimmo-wsgi';
@@ -175,11 +175,11 @@ export class Worker {
    * Accept on the supervisor's listening handle for bind `bind` (of `of`).
    * Reports `serving` once every bind listens the first time.
    */
-  listenOn(bind: number, of: number, balance: boolean, handle: unknown): void {
+  listenOn(bind: number, of: number, balance: boolean, listener: ListenerInfo, handle: unknown): void {
     this.balance = balance;
     const raw = handle as { close?: () => void } | null;
     if (this.shuttingDown || !this.loaded || raw === null || typeof raw !== 'object') return void raw?.close?.();
-    const server = this.servers[bind] ?? this.createServer();
+    const server = this.servers[bind] ?? this.createServer(listener);
     this.servers[bind] = server;
     if (server.listening) return void raw.close?.(); // a duplicate: ours is open
     server.listen(handle, this.config.backlog, () => {
@@ -195,9 +195,9 @@ export class Worker {
   }
 
   /** The fallback: connections arrive as `connection` messages (adopt()). */
-  takeDealt(): void {
+  takeDealt(listeners: readonly ListenerInfo[]): void {
     if (this.shuttingDown || !this.loaded || this.servingReported) return;
-    this.servers[0] ??= this.createServer();
+    listeners.forEach((listener, i) => (this.servers[i] ??= this.createServer(listener)));
     this.servingReported = true;
     this.report({ type: 'serving' });
   }
@@ -249,13 +249,14 @@ export class Worker {
     this.report({ type: 'want-listen' });
   }
 
-  private createServer(): net.Server {
+  /** One server per bind, TCP or Unix alike; TLS, when on, on every one. */
+  private createServer(listener: ListenerInfo): net.Server {
     const material = this.tlsMaterial;
     // allowHalfOpen: a client that shuts down its sending side after the
     // request still gets the response (RFC 9112 9.6); Connection closes later.
     let server: net.Server;
     if (material === null) {
-      server = net.createServer({ noDelay: true, allowHalfOpen: true }, (socket) => this.accept(socket, 'http'));
+      server = net.createServer({ noDelay: true, allowHalfOpen: true }, (socket) => this.accept(socket, 'http', listener));
     } else {
       server = tls.createServer(
         {
@@ -265,11 +266,11 @@ export class Worker {
           // --http2: ALPN offers h2 first; a client that names neither gets HTTP/1.1.
           ...(this.http2 !== undefined ? { ALPNProtocols: ['h2', 'http/1.1'] } : {}),
         },
-        (socket) => this.accept(socket, 'https'),
+        (socket) => this.accept(socket, 'https', listener),
       );
       server.on('tlsClientError', (err) => log.debug(`TLS handshake failed: ${err.message}`));
     }
-    this.clientFacts.install(server); // the PROXY protocol pre-stage, before TLS and HTTP
+    this.clientFacts.install(server, listener); // the PROXY protocol pre-stage, before TLS and HTTP
     // The socket was bound by the supervisor: what remains are accept errors
     // (EMFILE when out of descriptors), which must not end the worker.
     server.on('error', (err: NodeJS.ErrnoException) => log.error(`accepting a connection failed: ${err.code ?? err.message}`));
@@ -277,16 +278,16 @@ export class Worker {
   }
 
   /** A connection the supervisor accepted (the fallback): handled as if our own server had. */
-  adopt(socket: net.Socket): void {
+  adopt(socket: net.Socket, bind: number): void {
     socket.once('close', () => this.report({ type: 'closed' }));
-    const server = this.servers[0];
+    const server = this.servers[bind];
     if (server === undefined) return void socket.destroy();
     socket.allowHalfOpen = true; // as our own servers are created (see createServer)
     // net.Server and tls.Server both start a connection on this event (TLS wraps it).
     server.emit('connection', socket);
   }
 
-  private accept(socket: net.Socket, scheme: 'http' | 'https'): void {
+  private accept(socket: net.Socket, scheme: 'http' | 'https', listener: ListenerInfo): void {
     if (this.shuttingDown || this.openConnections >= this.config.maxConnections) {
       if (!this.shuttingDown) log.warning(`${WORKER_ERRORS.YW_OVERLOADED.code}: ${this.openConnections} connections; answering 503`);
       socket.on('error', () => socket.destroy());
@@ -295,7 +296,7 @@ export class Worker {
       return;
     }
     this.stats.connectionAccepted();
-    const facts = this.clientFacts.facts(socket, scheme);
+    const facts = this.clientFacts.facts(socket, scheme, listener);
     const http1 = (): void => {
       const connection = new Connection(socket, this.connectionOptions, (conn, head) => this.startExchange(conn, head, facts), this.events);
       this.connections.add(connection);

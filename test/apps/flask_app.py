@@ -72,3 +72,15 @@ def boom():
 @app.get("/pid")
 def pid():
     return str(os.getpid())
+
+
+@app.get("/whoami")
+def whoami():
+    # For test/server/nginx-unix.test.ts: what Flask believes about the request.
+    return jsonify(
+        remote_addr=request.remote_addr,
+        url=request.url,
+        is_secure=request.is_secure,
+        server_name=request.environ.get("SERVER_NAME"),
+        remote_port=request.environ.get("REMOTE_PORT"),
+    )

@@ -53,6 +53,21 @@ describe('invalid values', () => {
     [['--max-host-age-jitter', '0.0001'], ["--max-host-age-jitter '0.0001'"]],
     [['--reload=maybe'], ["--reload 'maybe'"]],
     [['--reload-extra-file', ''], ["--reload-extra-file ''"]],
+    [['--bind', 'unix:'], ["invalid --bind 'unix:'", "'unix:' must be unix:PATH with a path"]],
+    [['--bind', 'unix://'], ["'unix://' must be unix:PATH with a path"]],
+    [['--bind', '[::1'], ["'[::1' must be HOST:PORT, [IPV6]:PORT, unix:PATH or fd://N"]],
+    [['--bind', '[::1]'], ["'[::1]' must be HOST:PORT, [IPV6]:PORT, unix:PATH or fd://N"]],
+    [['--bind', '127.0.0.1:65536'], ["'127.0.0.1:65536' must be HOST:PORT with a port from 0 to 65535"]],
+    [['--bind', '127.0.0.1:99999999'], ['with a port from 0 to 65535']],
+    [['--bind', ':8000'], ["':8000' must be HOST:PORT with a host"]],
+    [['--bind', '[1.2.3.4]:80'], ['with an IPv6 address in the brackets']],
+    [['--bind', 'exa mple:80'], ['with an IP address or a host name']],
+    [['--bind', 'fd://1'], ['fd://N with N a descriptor of 3 or more']],
+    [['--bind', 'fd://a:b'], ['fd://N (a descriptor number) or fd://NAME']],
+    [['--bind', `unix:/tmp/${'x'.repeat(120)}`], ['at most 107 bytes']],
+    [['--bind', '127.0.0.1:80', '--bind', ''], ["--bind '127.0.0.1:80\\n'"]],
+    [['--unix-socket-mode', '888'], ["invalid --unix-socket-mode '888'", 'an octal mode from 000 to 777']],
+    [['--unix-socket-mode', 'rw'], ["--unix-socket-mode 'rw'"]],
   ];
   for (const [argv, fragments] of cases) {
     test(`${argv.join(' ')} is rejected, naming the setting, the source and the value`, () => {
@@ -80,7 +95,29 @@ describe('invalid values', () => {
   });
 
   test('a host given as a bracketed IPv6 address is stored without brackets', () => {
-    assert.equal(run(['--host', '[::]', 'm:a'], box.env()).host, '::');
+    assert.deepEqual(run(['--host', '[::]', 'm:a'], box.env()).host, ['::']);
+  });
+
+  test('a repeated --host binds every one of them, none is dropped', () => {
+    assert.deepEqual(run(['--host', '127.0.0.1', '--host', '::1', 'm:a'], box.env()).host, ['127.0.0.1', '::1']);
+  });
+
+  test('--bind with --host or --port from any source is an error naming both settings', () => {
+    throwsConfig(() => run(['--bind', '127.0.0.1:80', '--port', '81', 'm:a'], box.env()), 'YW_CONFIG_INVALID',
+      '--port (from command line) cannot be combined with --bind (from command line)');
+    throwsConfig(() => run(['-b', 'unix:/tmp/y.sock', 'm:a'], box.env({ YIMMO_WSGI_HOST: '::1' })), 'YW_CONFIG_INVALID',
+      'YIMMO_WSGI_HOST (from environment) cannot be combined with --bind');
+  });
+
+  test('a Unix socket in a directory that does not exist is a config error naming the setting', () => {
+    throwsConfig(() => run(['--bind', `unix:${join(box.dir, 'nowhere', 'app.sock')}`, 'm:a'], box.env()), 'YW_CONFIG_INVALID',
+      "invalid --bind 'unix:", 'nowhere', 'does not exist');
+  });
+
+  test('a relative Unix socket path is made absolute, against the config file for a file value', () => {
+    assert.deepEqual(run(['--bind', 'unix:rel.sock', 'm:a'], box.env()).bind, [{ kind: 'unix', path: join(process.cwd(), 'rel.sock') }]);
+    const file = box.file('unix.yaml', 'wsgi:\n  bind: unix:here.sock\n');
+    assert.deepEqual(run(['-c', file, 'm:a'], box.env()).bind, [{ kind: 'unix', path: join(box.dir, 'here.sock') }]);
   });
 });
 

@@ -111,7 +111,7 @@ describe('the resolved configuration', () => {
       [c.logLevel, c.port, c.host, c.processes, c.threads, c.idleTimeoutMs, c.headerTimeoutMs, c.bodyTimeoutMs,
         c.requestTimeoutMs, c.gracefulTimeoutMs, c.maxRequestLine, c.maxHeaderBytes, c.maxHeaders, c.maxBodyBytes,
         c.maxChunkExtension, c.maxConnections, c.backlog, c.useKqueue, c.configFile, c.tlsCertPath, c.tlsKeyPath],
-      ['NOTICE', 8081, '0.0.0.0', 1, 1, 5000, 10000, 10000, 60000, 30000, 8190, 65536, 100, 1073741824, 4096, 1000,
+      ['NOTICE', 8081, ['0.0.0.0'], 1, 1, 5000, 10000, 10000, 60000, 30000, 8190, 65536, 100, 1073741824, 4096, 1000,
         2048, false, null, null, null],
     );
     assert.deepEqual(c.warnings, []);

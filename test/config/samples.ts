@@ -27,7 +27,15 @@ export function samples(box: Sandbox): Sample[] {
   return [
     { key: 'logLevel', cli: ['debug', 'DEBUG'], env: ['Info', 'INFO'], yaml: ['warn', 'WARNING'] },
     { key: 'port', cli: ['8080', 8080], env: ['9090', 9090], yaml: [7070, 7070] },
-    { key: 'host', cli: ['127.0.0.1', '127.0.0.1'], env: ['[::1]', '::1'], yaml: ['localhost', 'localhost'] },
+    { key: 'host', cli: ['127.0.0.1', ['127.0.0.1']], env: ['[::1], 127.0.0.1', ['::1', '127.0.0.1']], yaml: [['localhost', '[::1]'], ['localhost', '::1']] },
+    {
+      key: 'bind',
+      cli: [`unix:${join(box.dir, 'cli.sock')}`, [{ kind: 'unix', path: join(box.dir, 'cli.sock') }]],
+      env: ['127.0.0.1:8000,[::1]:0\nfd://3', [{ kind: 'tcp', host: '127.0.0.1', port: 8000 }, { kind: 'tcp', host: '::1', port: 0 }, { kind: 'fd', fd: 3, name: '' }]],
+      // Relative to the config file's directory; unix:// is unix: too; fd://NAME is looked up at start.
+      yaml: [['unix://file.sock', 'fd://web', 'tcp://localhost:80'], [{ kind: 'unix', path: join(box.dir, 'file.sock') }, { kind: 'fdname', name: 'web' }, { kind: 'tcp', host: 'localhost', port: 80 }]],
+    },
+    { key: 'unixSocketMode', cli: ['660', 0o660], env: ['0o600', 0o600], yaml: [770, 0o770] },
     { key: 'processes', cli: ['2', 2], env: ['3', 3], yaml: [4, 4] },
     { key: 'threads', cli: ['8', 8], env: ['16', 16], yaml: [32, 32] },
     {

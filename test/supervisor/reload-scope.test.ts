@@ -5,7 +5,7 @@ import { reloadScope } from '../../src/supervisor/reload-scope';
 import type { WorkerConfig } from '../../src/ipc/contract';
 
 const base: WorkerConfig = {
-  bindHost: '127.0.0.1', port: 8000, backlog: 2048, tls: null, python: '/usr/bin/python3', app: 'm:app',
+  binds: [{ kind: 'tcp', host: '127.0.0.1', port: 8000 }], backlog: 2048, unixSocketMode: null, tls: null, python: '/usr/bin/python3', app: 'm:app',
   processes: 2, threads: 4, logLevel: 'INFO',
   logging: { format: 'text', errorLog: null, accessLog: null, accessLogFormat: '%(h)s' },
   limits: { maxRequestLine: 8190, maxHeaderBytes: 65536, maxHeaders: 100, maxBodyBytes: 1 << 30, maxChunkExtension: 4096 },
@@ -51,8 +51,9 @@ test('settings of the worker itself roll the workers, even with host-only ones b
   }
 });
 
-test('the address and backlog decide nothing (the supervisor keeps its socket)', () => {
-  assert.deepEqual(reloadScope(base, { ...base, port: 9000, bindHost: '0.0.0.0', backlog: 10 }), { kind: 'hosts', changed: [] });
+test('the addresses, backlog and socket mode decide nothing (the supervisor keeps its sockets)', () => {
+  const fresh: WorkerConfig = { ...base, binds: [{ kind: 'unix', path: '/run/a.sock' }], backlog: 10, unixSocketMode: 0o660 };
+  assert.deepEqual(reloadScope(base, fresh), { kind: 'hosts', changed: [] });
 });
 
 test('group order matters, key order does not', () => {

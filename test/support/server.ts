@@ -24,12 +24,17 @@ export interface StartOptions {
   readonly command?: readonly [string, ...string[]];
   /** Working directory (default test/apps). */
   readonly cwd?: string;
+  /** `--bind` values instead of `--host 127.0.0.1 --port 0` (the resolved port is the first TCP one's, else 0). */
+  readonly binds?: readonly string[];
+  /** Runs `program args...` in front of the server (e.g. systemd-socket-activate -l ADDR), which then execs it. */
+  readonly wrapper?: readonly string[];
 }
 
 /** Starts `yimmo-wsgi ... APP` (no APP argument when `app` is '') with fixture apps on PYTHONPATH; resolves once the banner shows the port. */
 export function startServer(app: string, options: StartOptions = {}): Promise<RunningServer> {
-  const [program, ...prefix] = options.command ?? [repoPath('bin', 'yimmo-wsgi'), '--python', PYTHON];
-  const args = [...prefix, '--host', '127.0.0.1', '--port', '0', ...(options.args ?? []), ...(app === '' ? [] : [app])];
+  const [server, ...prefix] = options.command ?? [repoPath('bin', 'yimmo-wsgi'), '--python', PYTHON];
+  const listen = options.binds === undefined ? ['--host', '127.0.0.1', '--port', '0'] : options.binds.flatMap((b) => ['--bind', b]);
+  const [program, ...args] = [...(options.wrapper ?? []), server, ...prefix, ...listen, ...(options.args ?? []), ...(app === '' ? [] : [app])] as [string, ...string[]];
   const child = spawn(program, args, {
     cwd: options.cwd ?? repoPath('test', 'apps'),
     env: { ...process.env, PYTHONPATH: repoPath('test', 'apps'), ...(options.env ?? {}) },
@@ -46,12 +51,13 @@ export function startServer(app: string, options: StartOptions = {}): Promise<Ru
       reject(new Error('server did not start:\n' + output));
     }, options.timeoutMs ?? 15_000);
     const poll = setInterval(() => {
-      const match = /on https?:\/\/[^\s]+:(\d+)/.exec(output);
-      if (match === null) return;
+      const banner = /^Serving .* on (.*) \| \d+ process/m.exec(output);
+      if (banner === null) return;
+      const match = /https?:\/\/[^\s,]+:(\d+)/.exec(banner[1] ?? '');
       clearInterval(poll);
       clearTimeout(timer);
       resolve({
-        port: Number(match[1]),
+        port: match === null ? 0 : Number(match[1]),
         child,
         output: () => output,
         stop: (signal = 'SIGTERM') => {
@@ -122,6 +128,14 @@ export class Client {
   static connect(port: number): Promise<Client> {
     return new Promise((resolve, reject) => {
       const socket = net.connect(port, '127.0.0.1', () => resolve(new Client(socket)));
+      socket.once('error', reject);
+    });
+  }
+
+  /** A raw AF_UNIX connection to a server's Unix socket. */
+  static connectUnix(socketPath: string): Promise<Client> {
+    return new Promise((resolve, reject) => {
+      const socket = net.connect({ path: socketPath }, () => resolve(new Client(socket)));
       socket.once('error', reject);
     });
   }
