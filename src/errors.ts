@@ -52,6 +52,7 @@ export const WORKER_ERRORS = registry({
   YW_APP_ERROR: 'application raised an exception',
   YW_OVERLOADED: 'too many connections',
   YW_HOST_START: 'a replacement python host did not start (app load failed or timed out); retrying',
+  YW_RELOAD_FAILED: 'a reload\'s new python host did not start (app load failed or timed out); the previous code keeps serving',
 });
 
 /** Startup and configuration: each ends the server with a non-zero exit. */

@@ -90,6 +90,14 @@ export function workerConfig(config: Config, binds: readonly Bind[]): WorkerConf
       groups: config.user === null ? [] : memberOf(config.user.name),
     },
     slowRequestMs: config.slowRequestMs,
+    recycle: {
+      maxRequests: config.maxRequests,
+      maxRequestsJitter: config.maxRequestsJitter,
+      maxRssBytes: config.maxRssBytes,
+      maxHostAgeMs: config.maxHostAgeMs,
+      maxHostAgeJitterMs: config.maxHostAgeJitterMs,
+    },
+    reload: { enabled: config.reload, extraFiles: config.reloadExtraFiles },
   };
 }
 

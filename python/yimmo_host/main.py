@@ -50,6 +50,8 @@ def _options():
             "response_window": min(MAX_WINDOW, max(1, int(opts.get("response_window", 1 << 20)))),
             # Seconds a direct write waits for a client that accepts nothing; 0 = no limit.
             "direct_timeout": max(0.0, float(opts.get("direct_timeout", 60))),
+            # --reload: list the app's Python files in HELLO (modules.py).
+            "report_modules": bool(opts.get("report_modules", False)),
         }
     except (IndexError, KeyError, TypeError, ValueError) as exc:
         log.fatal("yimmo host: bad options %r: %s" % (sys.argv[1:2], exc))
@@ -148,6 +150,9 @@ def main():
         "threads": threads,
         "direct": handoff_sock is not None,
     }
+    if opts["report_modules"]:
+        from .modules import app_files
+        hello["modules"] = app_files()
     payload = json.dumps(hello, separators=(",", ":")).encode("utf-8")
     channel.send(protocol.encode_frame(protocol.HELLO, 0, payload))
     log.debug("host ready: %s, %d thread(s)" % (opts["app"], threads))

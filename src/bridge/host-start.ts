@@ -37,6 +37,8 @@ export interface HostOptions {
    * older ones (their venv detection needs the real argv[0]).
    */
   readonly title?: string;
+  /** --reload: the host lists the app's Python files it loaded (HELLO `modules`). */
+  readonly reportModules?: boolean;
   /** Ids the host runs as (--user / --group); absent: the worker's. */
   readonly uid?: number;
   readonly gid?: number;
@@ -47,6 +49,7 @@ interface Hello {
   readonly python: string;
   readonly executable: string;
   readonly handoff: boolean;
+  readonly modules: readonly string[];
 }
 
 /** Starts a host and resolves once its application is loaded (HELLO) and direct writes are probed. */
@@ -61,6 +64,7 @@ export async function startHost(options: HostOptions): Promise<Host> {
     request_window: options.requestWindow,
     response_window: options.responseWindow,
     direct_timeout: options.directTimeoutMs / 1000,
+    report_modules: options.reportModules === true,
   });
   const bootstrap = BOOTSTRAP.replace('{dir}', JSON.stringify(PYTHON_DIR));
   // fd 3: the bridge socket. fd 4: Node's IPC channel, used only to hand
@@ -114,6 +118,7 @@ export async function startHost(options: HostOptions): Promise<Host> {
             python: String(fields['python']),
             executable: String(fields['executable']),
             handoff: fields['direct'] === true,
+            modules: Array.isArray(fields['modules']) ? fields['modules'].filter((m): m is string => typeof m === 'string') : [],
           });
         });
       } catch (err) {
@@ -138,6 +143,7 @@ export async function startHost(options: HostOptions): Promise<Host> {
     executable: hello.executable,
     direct,
     workerTimeoutMs: options.directTimeoutMs,
+    modules: hello.modules,
   });
   socket.resume();
   if (!host.isAlive) throw new HostStartError('python host exited during startup', false);

@@ -16,6 +16,8 @@ export interface HostInfo {
   readonly direct: boolean;
   /** How long the host waits for the worker's answers (DIRECT_GO, a socket, CREDIT); 0 = no limit. */
   readonly workerTimeoutMs: number;
+  /** With HostOptions.reportModules: the app's Python files loaded when the host started (for --reload). */
+  readonly modules: readonly string[];
 }
 
 /** The receiving side of one stream (an exchange). */

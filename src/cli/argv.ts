@@ -85,7 +85,7 @@ export function parseArgv(argv: readonly string[]): ParsedArgs {
       value = next;
       i++;
     }
-    // --env, --bind, --host repeat: each occurrence adds a line (a value cannot hold a newline).
+    // --env, --bind, --host, --reload-extra-file repeat: each occurrence adds a line (a value cannot hold a newline).
     const earlier = values.get(target.setting.key);
     const repeats = 'repeatable' in target.setting && target.setting.repeatable === true;
     values.set(target.setting.key, repeats && earlier !== undefined ? `${earlier}\n${value}` : value);

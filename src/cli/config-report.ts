@@ -12,7 +12,8 @@ function sourceValue(s: AnySetting, config: Config): Shown {
   const raw: unknown = config[s.key];
   // Settings whose Config value is richer than the text they were given.
   if (s.key === 'bind') return config.bind.length === 0 ? null : config.bind.map((b) => showBind(b)).join(',');
-  if (Array.isArray(raw)) return raw.length === 0 ? null : raw.join(',');
+  // Comma lists, but one file per line for a repeatable file setting (a path may hold a comma).
+  if (Array.isArray(raw)) return raw.length === 0 ? null : raw.join(s.type === 'string' && s.check === 'file-list' ? '\n' : ',');
   if (s.key === 'env') {
     const entries = Object.entries(config.env);
     return entries.length === 0 ? null : entries.map(([k, v]) => `${k}=${v}`).join('\n');

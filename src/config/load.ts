@@ -73,6 +73,15 @@ export interface Config {
   readonly hostStartTimeoutMs: number;
   /** 0 = stop at once. */
   readonly gracefulTimeoutMs: number;
+  /** Host recycling (0 = off) and dev auto-reload. */
+  readonly maxRequests: number;
+  readonly maxRequestsJitter: number;
+  readonly maxRssBytes: number;
+  readonly maxHostAgeMs: number;
+  readonly maxHostAgeJitterMs: number;
+  readonly reload: boolean;
+  /** Absolute paths. */
+  readonly reloadExtraFiles: readonly string[];
   /** Both set (TLS on) or both null. */
   readonly tlsCertPath: string | null;
   readonly tlsKeyPath: string | null;
@@ -258,6 +267,13 @@ export function loadConfig(args: CommandLineValues, env: Env): Config {
     sendTimeoutMs: num('sendTimeoutMs'),
     hostStartTimeoutMs: num('hostStartTimeoutMs'),
     gracefulTimeoutMs: num('gracefulTimeoutMs'),
+    maxRequests: num('maxRequests'),
+    maxRequestsJitter: num('maxRequestsJitter'),
+    maxRssBytes: num('maxRssBytes'),
+    maxHostAgeMs: num('maxHostAgeMs'),
+    maxHostAgeJitterMs: num('maxHostAgeJitterMs'),
+    reload: values.get('reload') === true,
+    reloadExtraFiles: (str('reloadExtraFiles') ?? '').split('\n').filter((f) => f !== '').map((f) => resolve(baseDir('reloadExtraFiles'), f)),
     tlsCertPath: cert,
     tlsKeyPath: key,
     maxRequestLine: num('maxRequestLine'),

@@ -74,7 +74,7 @@ export interface LevelSetting extends Common {
 /** Checks applied to string and path settings once their value is chosen. */
 export type Check = 'host' | 'module' | 'expression' | 'executable' | 'tls-file' | 'config-file' | 'log-format'
   | 'error-log' | 'access-log' | 'access-log-format' | 'address-list' | 'root-path'
-  | 'directory' | 'path-list' | 'user' | 'group' | 'umask' | 'pid-file' | 'env-list' | 'host-port' | 'bind' | 'file-mode';
+  | 'directory' | 'path-list' | 'file-list' | 'user' | 'group' | 'umask' | 'pid-file' | 'env-list' | 'host-port' | 'bind' | 'file-mode';
 
 export interface StringSetting extends Common {
   readonly type: 'string' | 'path';
@@ -275,6 +275,54 @@ export const SETTINGS = [
     yaml: 'wsgi.graceful_timeout', meta: 'SECONDS', default: 30, max: DAY_S, zeroAllowed: true,
     zero: 'stop at once',
     doc: 'Time to drain requests on SIGTERM/SIGINT before forcing an exit',
+  },
+  {
+    key: 'maxRequests', type: 'int', flag: 'max-requests', env: 'YIMMO_WSGI_MAX_REQUESTS', yaml: 'wsgi.max_requests',
+    meta: 'N', default: 0, min: 0, max: 1_000_000_000, zero: 'off',
+    doc: 'Replace a Python host after it has been given this many requests (plus the jitter)',
+    details: 'A recycle is a host swap: a new host loads the app and takes the new requests while the old one ' +
+      'finishes its own and exits, so no request fails and no connection closes. It works around leaks in the ' +
+      'application. Counted as reason `recycle` in yimmo_host_restarts_total.',
+  },
+  {
+    key: 'maxRequestsJitter', type: 'int', flag: 'max-requests-jitter', env: 'YIMMO_WSGI_MAX_REQUESTS_JITTER',
+    yaml: 'wsgi.max_requests_jitter', meta: 'N', default: 0, min: 0, max: 1_000_000_000,
+    doc: 'Add a random 0..N to --max-requests, drawn for each host, so hosts do not all restart together',
+  },
+  {
+    key: 'maxRssBytes', type: 'size', flag: 'max-rss', env: 'YIMMO_WSGI_MAX_RSS', yaml: 'wsgi.max_rss', meta: 'SIZE',
+    default: 0, min: 0, max: 1024 * GIB, zero: 'off',
+    doc: 'Replace a Python host whose resident memory (VmRSS) is above this size',
+    details: 'Each worker reads its host\'s VmRSS from /proc every 5 s, at a random phase for each host (Linux only; elsewhere the setting has no ' +
+      'effect). The replacement is a host swap, as for --max-requests.',
+  },
+  {
+    key: 'maxHostAgeMs', type: 'seconds', flag: 'max-host-age', env: 'YIMMO_WSGI_MAX_HOST_AGE',
+    yaml: 'wsgi.max_host_age', meta: 'SECONDS', default: 0, max: 365 * DAY_S, zeroAllowed: true, zero: 'off',
+    doc: 'Replace a Python host that has run this long (plus the jitter)',
+    details: 'The replacement is a host swap, as for --max-requests.',
+  },
+  {
+    key: 'maxHostAgeJitterMs', type: 'seconds', flag: 'max-host-age-jitter', env: 'YIMMO_WSGI_MAX_HOST_AGE_JITTER',
+    yaml: 'wsgi.max_host_age_jitter', meta: 'SECONDS', default: 0, max: 365 * DAY_S, zeroAllowed: true,
+    doc: 'Add a random 0..SECONDS to --max-host-age, drawn for each host',
+  },
+  {
+    key: 'reload', type: 'bool', flag: 'reload', env: 'YIMMO_WSGI_RELOAD', yaml: 'wsgi.reload', meta: '[0|1]',
+    default: false,
+    doc: 'Development: swap the Python hosts when a Python file of the app changes',
+    details: 'The supervisor polls, every second, the files of the modules the hosts had loaded once the app was ' +
+      'imported (not those of the standard library or site-packages) and every --reload-extra-file; after a change ' +
+      '(and 0.3 s without another) every worker swaps its host, with no connection closed. If the new code does ' +
+      'not import (a syntax error), the last good code keeps serving and the error is logged once.',
+  },
+  {
+    key: 'reloadExtraFiles', type: 'string', flag: 'reload-extra-file', env: 'YIMMO_WSGI_RELOAD_EXTRA_FILE',
+    yaml: 'wsgi.reload_extra_file', meta: 'FILE', default: null, defaultText: 'none', example: 'templates/base.html',
+    check: 'file-list', repeatable: true,
+    doc: 'With --reload, also watch this file (repeatable)',
+    details: 'Give the flag once per file; in YIMMO_WSGI_RELOAD_EXTRA_FILE one file per line; in the config file a ' +
+      'list. Relative paths are resolved like other paths. A file that does not exist yet is watched for its creation.',
   },
   {
     key: 'tlsCertPath', type: 'path', flag: 'tls-cert', env: 'YIMMO_TLS_CERT_PATH', yaml: 'wsgi.tls.cert',
@@ -534,6 +582,7 @@ const CHECK_TEXT: { readonly [C in Check]: string } = {
   'address-list': 'a comma list of IP addresses and CIDR blocks (10.0.0.0/8, fd00::/8), or *',
   directory: 'an existing directory',
   'path-list': 'a comma list of directories',
+  'file-list': 'a file path (repeat the flag for more; one per line in the environment; a list in the config file)',
   'env-list': 'KEY=VALUE, KEY a letter or _ then letters, digits or _ (repeat the flag for more; one per line in ' +
     'the variable; a mapping or a list of KEY=VALUE in YAML)',
   user: 'a user name or a numeric uid known to the system',

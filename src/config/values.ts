@@ -114,6 +114,9 @@ export function parseYaml(s: AnySetting, value: unknown): Parsed {
     case 'string':
     case 'path':
       if (s.check === 'env-list') return envFromYaml(s, value);
+      if (s.check === 'file-list' && Array.isArray(value) && value.every((v) => typeof v === 'string')) {
+        return checkText(s, value.join('\n'));
+      }
       // An address list may be a YAML sequence too.
       if (s.check === 'address-list' && Array.isArray(value) && value.every((v) => typeof v === 'string')) {
         return checkText(s, value.join(','));
@@ -221,6 +224,10 @@ function checkText(s: AnySetting & { readonly type: 'string' | 'path' }, text: s
     case 'user':
     case 'group':
       return /^[A-Za-z0-9_][A-Za-z0-9_.-]*\$?$/.test(text) ? ok(text) : fail(s);
+    case 'file-list': {
+      const lines = text.split('\n').filter((l) => l !== '');
+      return lines.length > 0 && lines.every((l) => l.trim() !== '') ? ok(lines.join('\n')) : fail(s);
+    }
     case 'path-list':
       return text.split(',').every((p) => p.trim() !== '') ? ok(text) : fail(s);
     case 'directory':

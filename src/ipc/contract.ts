@@ -55,6 +55,16 @@ export interface WorkerConfig {
   readonly privileges: { readonly uid: number | null; readonly gid: number | null; readonly groups: readonly number[] };
   /** Finished requests slower than this are kept for the status page (--slow-request). */
   readonly slowRequestMs: number;
+  /** Host recycling (src/worker/recycle-policy.ts); 0 = off. */
+  readonly recycle: {
+    readonly maxRequests: number;
+    readonly maxRequestsJitter: number;
+    readonly maxRssBytes: number;
+    readonly maxHostAgeMs: number;
+    readonly maxHostAgeJitterMs: number;
+  };
+  /** --reload: the supervisor watches the app's files (src/supervisor/code-watcher.ts); hosts then report theirs. */
+  readonly reload: { readonly enabled: boolean; readonly extraFiles: readonly string[] };
 }
 
 /**
@@ -105,12 +115,21 @@ export type ToWorker =
   | { readonly type: 'shutdown'; readonly mode: 'stop' | 'retire' }
   /** SIGUSR1: reopen log files. */
   | { readonly type: 'reopen-logs' }
+  /**
+   * A reload that needs no new worker (src/supervisor/reload-scope.ts): swap
+   * the Python host for one started with `config` (new code, host settings);
+   * answered by `hosts-reloaded` with the same round.
+   */
+  | { readonly type: 'reload-hosts'; readonly round: number; readonly config: WorkerConfig }
   /** The supervisor wants a WorkerSnapshot (metrics, status page); `stackOf`: an in-flight request id whose Python stack to include. */
   | { readonly type: 'stats-request'; readonly id: number; readonly stackOf?: number };
 
 export type FromWorker =
-  /** The host has loaded the app: ready to be told how to get connections. */
-  | { readonly type: 'loaded'; readonly python: string; readonly executable: string; readonly hostPid: number }
+  /**
+   * The host has loaded the app: ready to be told how to get connections.
+   * `modules`: with --reload, the app's Python files the host had loaded.
+   */
+  | { readonly type: 'loaded'; readonly python: string; readonly executable: string; readonly hostPid: number; readonly modules: readonly string[] }
   /** Accepting (every `listen` handle listens) or taking dealt connections. */
   | { readonly type: 'serving' }
   /** A worker that stopped accepting while saturated has room again: send the listening handles again. */
@@ -126,5 +145,11 @@ export type FromWorker =
    * backoff. `attempt` counts the failures since the last host that started.
    */
   | { readonly type: 'host-failed'; readonly reason: string; readonly attempt: number }
+  /**
+   * The answer to `reload-hosts` (the latest round the worker was asked):
+   * `error` undefined, a new host serves (`modules`: its files, with
+   * --reload); else why the new host did not start, and the old one serves.
+   */
+  | { readonly type: 'hosts-reloaded'; readonly round: number; readonly error?: string; readonly modules: readonly string[] }
   /** The answer to a 'stats-request' with the same id. */
   | { readonly type: 'stats'; readonly id: number; readonly snapshot: WorkerSnapshot };

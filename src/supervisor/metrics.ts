@@ -71,6 +71,8 @@ export class MetricsBook {
   private readonly latest = new Map<number, WorkerSnapshot>();
   private readonly retired = zeroCounters();
   private readonly workerRestarts: Record<RestartReason, number> = { crash: 0, timeout: 0, recycle: 0, reload: 0 };
+  /** Reloads (SIGHUP, --reload) by outcome: `failed` when the new app did not load and the old code kept serving. */
+  private readonly reloads = { ok: 0, failed: 0 };
 
   /** Keeps the snapshots that answered; the others stay at their last. */
   observe(snapshots: readonly WorkerSnapshot[]): void {
@@ -87,6 +89,10 @@ export class MetricsBook {
 
   workerRestarted(reason: RestartReason): void {
     this.workerRestarts[reason]++;
+  }
+
+  reloaded(result: 'ok' | 'failed'): void {
+    this.reloads[result]++;
   }
 
   /** The latest snapshots of the live workers (those that ever answered). */
@@ -125,6 +131,9 @@ export class MetricsBook {
     for (const reason of RESTART_REASONS) out.sample('yimmo_worker_restarts_total', { reason }, this.workerRestarts[reason]);
     out.family('yimmo_host_restarts_total', 'counter', 'Python host processes replaced, by reason.');
     for (const reason of RESTART_REASONS) out.sample('yimmo_host_restarts_total', { reason }, total.hostRestarts[reason]);
+    out.family('yimmo_reloads_total', 'counter', 'Reloads (SIGHUP, --reload) by result: failed when the new app did not load and the old code kept serving.');
+    out.sample('yimmo_reloads_total', { result: 'ok' }, this.reloads.ok);
+    out.sample('yimmo_reloads_total', { result: 'failed' }, this.reloads.failed);
     out.family('yimmo_timeouts_total', 'counter', 'Deadlines that passed, by kind (idle, header, body, request, send, host_wait).');
     for (const kind of TIMEOUT_KINDS) out.sample('yimmo_timeouts_total', { kind }, total.timeouts[kind]);
     out.family('yimmo_process_resident_memory_bytes', 'gauge', 'Resident memory (VmRSS) of each process of the server.');

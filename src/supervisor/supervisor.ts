@@ -20,6 +20,8 @@ import { queueSignals } from './signals';
 import { AdminServer } from './admin-server';
 import { MetricsBook } from './metrics';
 import { SnapshotRequests, type SnapshotTarget } from './snapshots';
+import { reloadScope } from './reload-scope';
+import { CodeWatcher } from './code-watcher';
 
 const FIRST_BACKOFF_MS = 500;
 const MAX_BACKOFF_MS = 30_000;
@@ -41,6 +43,25 @@ export interface SupervisorOptions {
   readonly reload: () => WorkerConfig;
   /** --metrics-bind: where /metrics and /status are served (src/supervisor/admin-server.ts); null: nowhere. */
   readonly metricsBind: { readonly host: string; readonly port: number } | null;
+}
+
+/**
+ * A reload carried out by swapping the Python hosts under the running
+ * workers: one worker first (a new app that does not import fails there
+ * alone, and is logged once), then all the others at once.
+ */
+interface HostRound {
+  readonly id: number;
+  readonly config: WorkerConfig;
+  /** What the generation goes back to if the first worker's new host cannot start. */
+  readonly previous: WorkerConfig;
+  readonly generation: number;
+  /** Workers asked and not answered yet. */
+  readonly waiting: Set<number>;
+  /** Workers to ask once the first one has swapped; undefined once asked. */
+  rest: number[] | undefined;
+  swapped: number;
+  failed: boolean;
 }
 
 interface Child {
@@ -88,6 +109,10 @@ export class Supervisor {
   private admin: AdminServer | undefined;
   private readonly book = new MetricsBook();
   private readonly snapshots = new SnapshotRequests();
+  private hostRounds = 0;
+  private hostRound: HostRound | undefined;
+  /** --reload: the app's files, polled. */
+  private watcher: CodeWatcher | undefined;
 
   constructor(private readonly options: SupervisorOptions) {
     this.configs.set(0, options.config);
@@ -119,6 +144,7 @@ export class Supervisor {
 
   private startWorkers(): void {
     queueSignals((signal) => this.onSignal(signal));
+    this.updateWatcher(this.config);
     this.reconcile();
   }
 
@@ -152,6 +178,7 @@ export class Supervisor {
     if (this.stopping && this.children.size === 0) this.exit(EXIT.ok);
     if (this.converged()) {
       // The reload is complete: nothing to go back to, older configurations unused.
+      if (this.beforeReload !== undefined) this.book.reloaded('ok');
       this.beforeReload = undefined;
       for (const g of [...this.configs.keys()]) if (g !== this.generation) this.configs.delete(g);
     }
@@ -203,6 +230,7 @@ export class Supervisor {
     switch (message.type) {
       case 'loaded':
         child.loaded = message;
+        this.watcher?.watch(message.modules);
         if (child.phase === 'retiring') return;
         if (this.listeners !== undefined || this.dealer !== undefined) this.offer(child);
         else this.bindWhenLoaded();
@@ -229,6 +257,8 @@ export class Supervisor {
       case 'stats':
         this.snapshots.answer(message.id, message.snapshot);
         return;
+      case 'hosts-reloaded':
+        return this.hostsReloaded(child, message);
       case 'host-failed':
         log.error(`${WORKER_ERRORS.YW_HOST_START.code}: worker ${child.proc.pid}: python host start attempt ${message.attempt} failed: ${message.reason}`);
         return;
@@ -248,6 +278,8 @@ export class Supervisor {
     if (child.killTimer !== undefined) clearTimeout(child.killTimer);
     if (this.exiting) return;
     if (child.unconfirmed.length > 0) this.dealer?.redeal(child.unconfirmed.splice(0));
+    // A worker gone in the middle of a host reload answers nothing: go on without it.
+    if (this.hostRound?.waiting.delete(child.id) === true) this.hostRoundProgress(this.hostRound);
     if (this.stopping || child.phase === 'retiring') {
       // Retired by a reload (or TTOU) while the server goes on: a restart for the metrics.
       if (!this.stopping && child.generation !== this.generation) this.book.workerRestarted('reload');
@@ -265,6 +297,7 @@ export class Supervisor {
       const back = this.beforeReload;
       this.beforeReload = undefined;
       log.error(`reload failed, a new worker cannot start (${child.lastFatal ?? `status ${code}`}); keeping the old workers`);
+      this.book.reloaded('failed');
       this.generation = back.generation;
       this.processes = back.processes;
       setLogLevel(this.config.logLevel);
@@ -489,14 +522,110 @@ export class Supervisor {
       log.warning(`SIGHUP: the addresses, the backlog and the socket mode change only on a restart; still listening on ${old.binds.map((b, i) => showBind(b, this.bound[i]?.port)).join(', ')}`);
     }
     fresh = { ...fresh, binds: old.binds, backlog: old.backlog, unixSocketMode: old.unixSocketMode };
+    const scope = reloadScope(old, fresh);
+    if (scope.kind === 'hosts') {
+      const what = scope.changed.length === 0 ? 'no setting changed' : `only host settings changed (${scope.changed.join(', ')})`;
+      return this.reloadHosts(fresh, `SIGHUP: configuration read again, ${what}`);
+    }
     if (this.beforeReload === undefined || this.servingOfCurrent() > 0) this.beforeReload = { generation: this.generation, processes: this.processes };
     this.generation++;
     this.configs.set(this.generation, fresh);
+    this.updateWatcher(fresh);
     this.processes = fresh.processes;
     setLogLevel(fresh.logLevel);
     log.notice(`SIGHUP: configuration read again; replacing the workers one at a time (${this.processes} process${this.processes > 1 ? 'es' : ''})`);
     this.broadcastBalance();
     this.reconcile();
+  }
+
+  /**
+   * A reload that needs no new worker: each worker swaps its Python host for
+   * one started with `config` (new code, new host settings) and no
+   * connection is closed. One worker goes first; the others follow once its
+   * new host serves. If it cannot start, every worker keeps its old host.
+   */
+  private reloadHosts(config: WorkerConfig, why: string): void {
+    const previous = this.config;
+    this.configs.set(this.generation, config); // workers started from now on load it themselves
+    setLogLevel(config.logLevel);
+    this.updateWatcher(config);
+    const targets = [...this.children.values()].filter((c) => c.phase !== 'retiring' && c.generation === this.generation);
+    const first = targets.find((c) => c.loaded !== undefined);
+    const round: HostRound = {
+      id: ++this.hostRounds,
+      config,
+      previous,
+      generation: this.generation,
+      waiting: new Set(),
+      rest: targets.filter((c) => c !== first).map((c) => c.id),
+      swapped: 0,
+      failed: false,
+    };
+    this.hostRound = round;
+    log.notice(`${why}; swapping the python hosts of ${targets.length} worker${targets.length === 1 ? '' : 's'} (no connection is closed)`);
+    if (first === undefined) return this.askRest(round);
+    round.waiting.add(first.id);
+    first.proc.send({ type: 'reload-hosts', round: round.id, config });
+  }
+
+  private askRest(round: HostRound): void {
+    const rest = round.rest ?? [];
+    round.rest = undefined;
+    for (const id of rest) {
+      const child = this.children.get(id);
+      if (child === undefined || child.phase === 'retiring') continue;
+      round.waiting.add(id);
+      child.proc.send({ type: 'reload-hosts', round: round.id, config: round.config });
+    }
+    this.hostRoundProgress(round);
+  }
+
+  private hostsReloaded(child: Child, message: Extract<FromWorker, { type: 'hosts-reloaded' }>): void {
+    const round = this.hostRound;
+    if (round === undefined || message.round !== round.id || !round.waiting.delete(child.id)) return;
+    if (message.error === undefined) {
+      round.swapped++;
+      this.watcher?.watch(message.modules);
+    } else if (!round.failed) {
+      round.failed = true;
+      this.book.reloaded('failed');
+      log.error(`${WORKER_ERRORS.YW_RELOAD_FAILED.code}: reload failed, the new python host of worker ${child.proc.pid} did not start; ` +
+        `the workers keep serving the previous code: ${message.error}`);
+      // Not one host swapped: the configuration stays the one they run.
+      if (round.swapped === 0 && round.rest !== undefined && this.generation === round.generation) {
+        round.rest = [];
+        this.configs.set(this.generation, round.previous);
+        setLogLevel(round.previous.logLevel);
+      }
+    }
+    this.hostRoundProgress(round);
+  }
+
+  private hostRoundProgress(round: HostRound): void {
+    if (round.waiting.size > 0 || round !== this.hostRound) return;
+    if (round.rest !== undefined) return this.askRest(round);
+    this.hostRound = undefined;
+    if (!round.failed) this.book.reloaded('ok');
+    if (round.swapped > 0) log.notice(`reload done: ${round.swapped} python host${round.swapped === 1 ? '' : 's'} swapped${round.failed ? ' (some failed, see above)' : ''}`);
+  }
+
+  /** --reload on (from the start or a reload): poll the app's files and the extra ones. */
+  private updateWatcher(config: WorkerConfig): void {
+    if (!config.reload.enabled) {
+      this.watcher?.stop();
+      this.watcher = undefined;
+      return;
+    }
+    if (this.watcher === undefined) {
+      this.watcher = new CodeWatcher((files) => {
+        if (this.stopping || this.exiting) return;
+        const more = files.length > 1 ? ` and ${files.length - 1} more` : '';
+        this.reloadHosts(this.config, `--reload: ${files[0] ?? '?'}${more} changed`);
+      });
+      this.watcher.start();
+      for (const child of this.children.values()) if (child.loaded !== undefined) this.watcher.watch(child.loaded.modules);
+    }
+    this.watcher.watch(config.reload.extraFiles);
   }
 
   // --- ending -------------------------------------------------------------------
@@ -510,6 +639,7 @@ export class Supervisor {
     this.exiting = true;
     if (this.forceTimer !== undefined) clearTimeout(this.forceTimer);
     if (this.spawnTimer !== undefined) clearTimeout(this.spawnTimer);
+    this.watcher?.stop();
     this.admin?.close();
     // Let the last log lines and IPC messages leave first.
     setTimeout(() => process.exit(code), 20);

@@ -47,6 +47,8 @@ export function runWorkerProcess(): void {
         return shutdown(message.mode);
       case 'reopen-logs':
         return reopenLogFiles();
+      case 'reload-hosts':
+        return worker?.reloadHosts(message.round, message.config);
       case 'stats-request':
         void worker?.snapshot(message.stackOf).then((snapshot) => report({ type: 'stats', id: message.id, snapshot }));
         return;

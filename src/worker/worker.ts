@@ -23,6 +23,7 @@ import type { StreamSide } from '../http2/stream-side';
 import { WorkerStats } from './stats';
 import type { WorkerSnapshot } from '../ipc/snapshot';
 import { EXIT, type FromWorker, type ListenerInfo, type WorkerConfig } from '../ipc/contract';
+import type { HostOptions } from '../bridge/host-start';
 
 export const SERVER_NAME = 'yimmo-wsgi';
 /** The client-side deadlines whose end is worth a line of its own (the app's are logged where they happen). */
@@ -85,42 +86,23 @@ export class Worker {
   private pauses = 0;
   private pauseTokens = PAUSE_BURST;
   private tokensAt = 0;
-
   constructor(
     private readonly config: WorkerConfig,
     private readonly report: (message: FromWorker) => void,
     /** The supervisor's number for this worker (process titles). */
-    number = 0,
+    private readonly number = 0,
   ) {
     setLogLevel(config.logLevel);
     this.stats = new WorkerStats(config.threads, config.slowRequestMs);
-    this.hosts = new HostKeeper(
-      {
-        python: config.python,
-        app: config.app,
-        threads: config.threads,
-        multiprocess: config.processes > 1,
-        logLevel: config.logLevel,
-        requestWindow: REQUEST_WINDOW,
-        responseWindow: RESPONSE_WINDOW,
-        // The host's waits (a direct write's client, the worker's answers)
-        // are bounded by the request timeout, or by the send timeout when
-        // that is off, so that they are never unbounded. The worker's own
-        // wait on the client before DIRECT_GO is the send timeout
-        // (src/http/deadlines.ts); with a shorter send timeout it acts first.
-        directTimeoutMs: config.requestTimeoutMs > 0 ? config.requestTimeoutMs : config.sendTimeoutMs,
-        startTimeoutMs: config.hostStartTimeoutMs,
-        ...hostIds(config.privileges),
-        ...hostTitle(config, number),
-      },
-      config.gracefulTimeoutMs,
-      (host) => {
+    this.hosts = new HostKeeper(hostOptions(config, number), config.recycle, config.gracefulTimeoutMs, {
+      ready: (host) => {
         this.stats.hostReady(host);
         this.startWaiting();
       },
-      (reason, attempt) => this.report({ type: 'host-failed', reason, attempt }),
-      (reason) => this.stats.hostReplaced(reason),
-    );
+      startFailed: (reason, attempt) => this.report({ type: 'host-failed', reason, attempt }),
+      replaced: (reason) => this.stats.hostReplaced(reason),
+      reloaded: (round, error, host) => this.report({ type: 'hosts-reloaded', round, ...(error === undefined ? {} : { error }), modules: host?.info.modules ?? [] }),
+    });
     this.clientFacts = new ClientFacts(config);
     this.connectionOptions = {
       limits: config.limits,
@@ -187,7 +169,7 @@ export class Worker {
     if (tlsFiles !== null) this.tlsMaterial = { cert: fs.readFileSync(tlsFiles.certPath), key: fs.readFileSync(tlsFiles.keyPath) };
     dropPrivileges(this.config.privileges);
     this.loaded = true;
-    this.report({ type: 'loaded', python: host.info.python, executable: host.info.executable, hostPid: host.info.pid });
+    this.report({ type: 'loaded', python: host.info.python, executable: host.info.executable, hostPid: host.info.pid, modules: host.info.modules });
     this.sweepTimer = setInterval(this.sweep, SWEEP_MS);
   }
 
@@ -359,6 +341,7 @@ export class Worker {
     }
     const exchange = new BridgeExchange(connection, host, head, facts, { requestWindow: REQUEST_WINDOW }, (h, stream) => this.hosts.recycle(h, stream));
     this.stats.requestStarted(connection, head, facts.remoteAddress, exchange);
+    this.hosts.requestStarted(host);
     return exchange;
   }
 
@@ -414,7 +397,19 @@ export class Worker {
     }
     this.http2?.check(now);
     this.maybeResume(); // fresh connections age out of the load
+    this.hosts.sweep(now); // --max-host-age, --max-rss
   };
+
+  /**
+   * A reload that needs no new worker: a new host (new code, or the new
+   * host settings of `config`) takes over from the current one, which
+   * finishes its requests; no connection is closed.
+   */
+  reloadHosts(round: number, config: WorkerConfig): void {
+    if (this.shuttingDown) return;
+    setLogLevel(config.logLevel);
+    this.hosts.reload(round, hostOptions({ ...this.config, python: config.python, app: config.app, hostTitles: config.hostTitles, logLevel: config.logLevel, reload: config.reload }, this.number), config.recycle);
+  }
 
   /**
    * Graceful stop: no new connections; busy ones close after their response
@@ -460,4 +455,27 @@ export class Worker {
     // Let the IPC message to the supervisor leave before the process ends.
     setTimeout(() => process.exit(code), 50);
   }
+}
+
+/** What each Python host of a worker starts with. */
+function hostOptions(config: WorkerConfig, worker: number): HostOptions {
+  return {
+    python: config.python,
+    app: config.app,
+    threads: config.threads,
+    multiprocess: config.processes > 1,
+    logLevel: config.logLevel,
+    requestWindow: REQUEST_WINDOW,
+    responseWindow: RESPONSE_WINDOW,
+    // The host's waits (a direct write's client, the worker's answers)
+    // are bounded by the request timeout, or by the send timeout when
+    // that is off, so that they are never unbounded. The worker's own
+    // wait on the client before DIRECT_GO is the send timeout
+    // (src/http/deadlines.ts); with a shorter send timeout it acts first.
+    directTimeoutMs: config.requestTimeoutMs > 0 ? config.requestTimeoutMs : config.sendTimeoutMs,
+    startTimeoutMs: config.hostStartTimeoutMs,
+    reportModules: config.reload.enabled,
+    ...hostIds(config.privileges),
+    ...hostTitle(config, worker),
+  };
 }

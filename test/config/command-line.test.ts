@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
+import { printConfig } from '../../src/cli/config-report';
 import { resolveInvocation } from '../../src/cli/invocation';
 import { settingByKey } from '../../src/config/schema';
 import { run, sandbox, throwsConfig } from './helpers';
@@ -102,6 +103,14 @@ describe('--check-config and --print-config', () => {
   test('the last of them wins; --help wins over both', () => {
     assert.equal(resolveInvocation(['--check-config', '--print-config', 'm:a'], box.env()).action, 'print-config');
     assert.equal(resolveInvocation(['--check-config', '--help'], {}).action, 'help');
+  });
+
+  test('--print-config gives back repeated --reload-extra-file values as a file that loads them again', () => {
+    const files = ['/srv/a,b.html', '/srv/c.txt'];
+    const first = run(['--reload-extra-file', files[0] as string, '--reload-extra-file', files[1] as string, 'm:a'], box.env());
+    assert.deepEqual(first.reloadExtraFiles, files);
+    const file = box.file('printed.yaml', printConfig(first));
+    assert.deepEqual(run(['-c', file], box.env()).reloadExtraFiles, files);
   });
 
   test('--check-config=yes is a usage error', () => {

@@ -11,6 +11,7 @@ import * as path from 'node:path';
 import { get, makeTlsCert, request, startServer, type RunningServer } from '../support/server';
 import { curl, probe, run, H2_ERROR } from '../support/h2-clients';
 import { pseudoRandomBytes, sha256 } from './live-helpers';
+import { rollingConfig } from '../support/rolling-config';
 
 const DIR = fs.mkdtempSync(path.join(os.tmpdir(), 'yimmo-h2-'));
 const ACCESS = path.join(DIR, 'access.log');
@@ -315,7 +316,8 @@ test('a request body that stalls gets 408 after the body timeout (and the app an
 });
 
 test('a session with no stream for --idle-timeout gets GOAWAY; a reload (SIGHUP) sends GOAWAY after the open stream', async () => {
-  const s = await startServer('h2_app:app', { args: ['--http2', '--idle-timeout', '1'] });
+  const roll = rollingConfig(); // a worker setting changes: the reload retires the worker (a code-only one would swap its host)
+  const s = await startServer('h2_app:app', { args: [...roll.args, '--http2', '--idle-timeout', '1'] });
   try {
     const url = `http://127.0.0.1:${s.port}`;
     const idle = http2.connect(url);
@@ -332,6 +334,7 @@ test('a session with no stream for --idle-timeout gets GOAWAY; a reload (SIGHUP)
     busy.on('goaway', () => (goaway = true));
     const pending = h2request(busy, '/sleep?s=1.5');
     await new Promise((r) => setTimeout(r, 300));
+    roll.bump();
     s.child.kill('SIGHUP');
     const r = await pending;
     assert.equal(r.status, 200);

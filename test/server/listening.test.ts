@@ -10,6 +10,7 @@ import * as net from 'node:net';
 import { get, makeTlsCert, request, runCli, startServer, PYTHON } from '../support/server';
 import { repoPath } from '../support/repo';
 import { alive, children, eventually, listeningPorts, sleep } from '../support/processes';
+import { rollingConfig } from '../support/rolling-config';
 
 const FALLBACK = { NODE_OPTIONS: `--require ${repoPath('dist', 'test', 'support', 'no-shared-handles.js')}` };
 
@@ -114,10 +115,12 @@ test('fallback: connections that arrive while the only worker is dead wait for i
 });
 
 test('fallback: SIGHUP replaces the workers while requests keep succeeding', async () => {
-  const server = await startServer('behaviours:app', { args: ['-p', '2'], env: FALLBACK });
+  const roll = rollingConfig();
+  const server = await startServer('behaviours:app', { args: [...roll.args, '-p', '2'], env: FALLBACK });
   try {
     const supervisor = server.child.pid as number;
     const before = new Set(children(supervisor));
+    roll.bump();
     process.kill(supervisor, 'SIGHUP');
     const deadline = Date.now() + 20_000;
     for (;;) {

@@ -11,6 +11,7 @@ import { spawn } from 'node:child_process';
 import { PYTHON, get, request, startServer } from '../support/server';
 import { repoPath } from '../support/repo';
 import { alive, children, eventually, sleep } from '../support/processes';
+import { rollingConfig } from '../support/rolling-config';
 
 async function hello(port: number, target = '/', timeoutMs = 3000): Promise<string> {
   const r = await request(port, get(target), { timeoutMs });
@@ -28,11 +29,13 @@ const GOOD = 'def app(environ, start_response):\n    start_response("200 OK", [(
 
 test('a SIGHUP whose new workers cannot load the app keeps the old workers serving', async () => {
   const dir = appDir(GOOD);
-  const server = await startServer('deployed:app', { args: ['-p', '2'], env: { PYTHONPATH: dir } });
+  const roll = rollingConfig(); // a worker setting changes too: new workers, not just new hosts
+  const server = await startServer('deployed:app', { args: [...roll.args, '-p', '2'], env: { PYTHONPATH: dir } });
   try {
     const supervisor = server.child.pid as number;
     const before = children(supervisor).sort();
     fs.writeFileSync(path.join(dir, 'deployed.py'), 'raise ImportError("bad deploy")\n');
+    roll.bump();
     process.kill(supervisor, 'SIGHUP');
     await eventually(async () => assert.match(server.output(), /keeping the old/), 10_000);
     await sleep(1500);
@@ -45,12 +48,15 @@ test('a SIGHUP whose new workers cannot load the app keeps the old workers servi
 });
 
 test('two SIGHUPs 0.2 s apart end with P workers, each with one host', async () => {
-  const server = await startServer('behaviours:app', { args: ['-p', '2'] });
+  const roll = rollingConfig();
+  const server = await startServer('behaviours:app', { args: [...roll.args, '-p', '2'] });
   try {
     const supervisor = server.child.pid as number;
     const before = new Set(children(supervisor));
+    roll.bump();
     process.kill(supervisor, 'SIGHUP');
     await sleep(200);
+    roll.bump();
     process.kill(supervisor, 'SIGHUP');
     await eventually(async () => {
       const now = children(supervisor);

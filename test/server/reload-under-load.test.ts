@@ -1,51 +1,18 @@
 // A reload under a little load loses nothing: while clients send requests on
-// fresh and keep-alive connections, five SIGHUPs roll the workers, and every
-// request is answered; no connection closes without its response.
+// fresh and keep-alive connections, five SIGHUPs (each with a new worker
+// setting) roll the workers, and every request is answered; no connection
+// closes without its response. Code-only reloads: test/server/host-swap.test.ts.
 import { test } from 'node:test';
 import * as assert from 'node:assert/strict';
-import { Client, get, startServer } from '../support/server';
+import { startServer } from '../support/server';
+import { clientLoop, type Tally } from '../support/client-loop';
 import { children, eventually, sleep } from '../support/processes';
-
-interface Tally {
-  ok: number;
-  failed: string[];
-  closedWithoutResponse: number;
-}
-
-/** Sends requests until `until()` says stop, each on a fresh connection or reusing one while the server keeps it open. */
-async function clientLoop(port: number, keepAlive: boolean, until: () => boolean, tally: Tally): Promise<void> {
-  let client: Client | undefined;
-  while (!until()) {
-    try {
-      client ??= await Client.connect(port);
-    } catch (err) {
-      tally.failed.push(`connect: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
-      await sleep(50);
-      continue;
-    }
-    client.write(get('/hello', keepAlive ? '' : 'Connection: close\r\n'));
-    try {
-      const r = await client.response({ timeoutMs: 10_000 });
-      if (r.status === 200) tally.ok++;
-      else tally.failed.push(`status ${r.status}`);
-      if (!keepAlive || r.header('connection') === 'close') {
-        client.close();
-        client = undefined;
-      }
-    } catch (err) {
-      if (/connection closed/.test((err as Error).message)) tally.closedWithoutResponse++;
-      else tally.failed.push((err as Error).message.slice(0, 100));
-      client?.close();
-      client = undefined;
-    }
-    await sleep(5);
-  }
-  client?.close();
-}
+import { rollingConfig } from '../support/rolling-config';
 
 for (const processes of [2, 1]) {
   test(`-p ${processes}: five SIGHUPs under load: no failed request, no connection closed without a response`, async (t) => {
-    const server = await startServer('behaviours:app', { args: ['-p', String(processes), '-t', '2'] });
+    const roll = rollingConfig();
+    const server = await startServer('behaviours:app', { args: [...roll.args, '-p', String(processes), '-t', '2'] });
     try {
       const supervisor = server.child.pid as number;
       const original = new Set(children(supervisor));
@@ -56,6 +23,7 @@ for (const processes of [2, 1]) {
       const loops = [false, false, true, true].map((keepAlive) => clientLoop(server.port, keepAlive, until, tally));
       await sleep(300);
       for (let i = 0; i < 5; i++) {
+        roll.bump();
         process.kill(supervisor, 'SIGHUP');
         await sleep(i % 2 === 0 ? 1500 : 300); // some reloads overlap a roll in progress
       }

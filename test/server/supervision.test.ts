@@ -4,6 +4,7 @@ import { test } from 'node:test';
 import * as assert from 'node:assert/strict';
 import { Client, get, request, startServer } from '../support/server';
 import { alive, children, eventually } from '../support/processes';
+import { rollingConfig } from '../support/rolling-config';
 
 async function hello(port: number): Promise<void> {
   const r = await request(port, get('/hello'), { timeoutMs: 2000 });
@@ -88,12 +89,14 @@ test('when the supervisor is killed its workers and hosts exit too', async () =>
   await eventually(async () => assert.ok(!alive(worker) && !alive(host), 'orphans left behind'), 5000);
 });
 
-test('SIGHUP replaces every worker and host while requests keep succeeding', async () => {
-  const server = await startServer('behaviours:app', { args: ['-p', '2'] });
+test('SIGHUP with a new worker setting replaces every worker and host while requests keep succeeding', async () => {
+  const roll = rollingConfig();
+  const server = await startServer('behaviours:app', { args: [...roll.args, '-p', '2'] });
   try {
     const supervisor = server.child.pid as number;
     const before = new Set(children(supervisor));
     assert.equal(before.size, 2);
+    roll.bump();
     process.kill(supervisor, 'SIGHUP');
     let failures = 0;
     const deadline = Date.now() + 15_000;

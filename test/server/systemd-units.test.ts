@@ -161,7 +161,7 @@ describe('the systemd socket and service units', () => {
     for (const pid of [...workers, ...hosts]) assert.doesNotMatch(fs.readFileSync(`/proc/${pid}/environ`, 'utf8'), /LISTEN_(FDS|PID|FDNAMES)=/);
   });
 
-  test('ExecReload (SIGHUP) replaces the workers and the sockets keep serving', async () => {
+  test('ExecReload (SIGHUP) reloads (the hosts are swapped: no setting changed) and the sockets keep serving', async () => {
     assert.equal(one(serviceUnit, 'Service.ExecReload'), '/bin/kill -HUP $MAINPID');
     process.kill(server.child.pid ?? 0, 'SIGHUP');
     const deadline = Date.now() + 20_000;

@@ -75,6 +75,13 @@ test('the totals add up the workers and keep the counts of a worker that exited'
   assert.equal(valueOf(samples, 'yimmo_request_duration_seconds_count'), 6);
   assert.equal(valueOf(samples, 'yimmo_received_bytes_total'), 600);
   assert.equal(valueOf(samples, 'yimmo_worker_restarts_total', { reason: 'crash' }), 1);
+  assert.equal(valueOf(samples, 'yimmo_reloads_total', { result: 'ok' }), 0); // listed before any reload
+  book.reloaded('ok');
+  book.reloaded('failed');
+  book.reloaded('ok');
+  samples = await parseExposition(book.render([]));
+  assert.equal(valueOf(samples, 'yimmo_reloads_total', { result: 'ok' }), 2);
+  assert.equal(valueOf(samples, 'yimmo_reloads_total', { result: 'failed' }), 1);
   assert.equal(valueOf(samples, 'yimmo_app_threads', { state: 'idle' }), 2); // gauges: live workers only
   assert.equal(valueOf(samples, 'yimmo_connections_open'), 2);
   assert.equal(book.live().length, 2);
