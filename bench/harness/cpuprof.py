@@ -153,5 +153,21 @@ def run(apps, opts, log, lock, out_md, meta):
             shutil.rmtree(tmp, ignore_errors=True)
         print(f"profile {app}: {node_rec.get('rps', 0):,.0f} / {py_rec.get('rps', 0):,.0f} req/s", flush=True)
     with open(out_md, "w") as f:
-        f.write("\n".join(lines) + "\n")
+        f.write(with_findings("\n".join(lines) + "\n", out_md))
     print(f"bench: wrote {out_md}")
+
+
+# The hand-written findings (issue 13's measurements) follow this line in
+# results/profile.md; regenerating the profiles above keeps them.
+FINDINGS = "<!-- findings: written by hand, kept when the profiles above are regenerated -->"
+
+
+def with_findings(generated, out_md):
+    """The generated text, followed by the findings section of the file it replaces, if any."""
+    try:
+        with open(out_md) as f:
+            old = f.read()
+    except OSError:
+        return generated
+    i = old.find(FINDINGS)
+    return generated if i < 0 else generated + "\n" + old[i:]

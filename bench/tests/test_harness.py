@@ -238,5 +238,21 @@ class Cert(unittest.TestCase):
         self.assertFalse(os.path.exists(d))
 
 
+class ProfileFindings(unittest.TestCase):
+    def test_regenerated_profiles_keep_the_findings_section(self):
+        import tempfile
+        from harness import cpuprof
+        with tempfile.TemporaryDirectory() as d:
+            path = os.path.join(d, "profile.md")
+            self.assertEqual(cpuprof.with_findings("new\n", path), "new\n")  # no file yet
+            with open(path, "w") as f:
+                f.write("old tables\n" + cpuprof.FINDINGS + "\n## a finding\n")
+            self.assertEqual(cpuprof.with_findings("new\n", path), "new\n\n" + cpuprof.FINDINGS + "\n## a finding\n")
+            with open(path, "w") as f:
+                f.write("old tables only\n")
+            self.assertEqual(cpuprof.with_findings("new\n", path), "new\n")
+
+
 if __name__ == "__main__":
     unittest.main()
+

@@ -1,6 +1,6 @@
 // What --check-config and --print-config print: the effective configuration,
 // each value in the unit its sources use (seconds, sizes with a suffix).
-import { stringify } from 'yaml';
+import { yamlLib } from '../config/yaml-lib';
 import type { Config } from '../config/load';
 import { showBind } from '../net/bind-spec';
 import { ALL_SETTINGS, formatSize, type AnySetting } from '../config/schema';
@@ -60,5 +60,5 @@ export function printConfig(config: Config): string {
     }
     level[parts[parts.length - 1] ?? s.yaml] = value;
   }
-  return `# yimmo-wsgi effective configuration\n${stringify(root)}`;
+  return `# yimmo-wsgi effective configuration\n${yamlLib().stringify(root)}`;
 }

@@ -4,7 +4,7 @@
 
 import { existsSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
-import { stringify } from 'yaml';
+import { yamlLib } from '../config/yaml-lib';
 import { ACTIONS, ALL_SETTINGS, defaultText, formatSize, type AnySetting } from '../config/schema';
 
 const PACKAGE_NAME = 'yimmo-wsgi';
@@ -155,5 +155,5 @@ function exampleNote(s: AnySetting): string {
 }
 
 function scalar(value: string | number | boolean): string {
-  return stringify(value).trimEnd();
+  return yamlLib().stringify(value).trimEnd();
 }

@@ -4,7 +4,7 @@
 
 import { accessSync, constants, readFileSync, statSync } from 'node:fs';
 import { delimiter, dirname, resolve } from 'node:path';
-import { createSecureContext } from 'node:tls';
+import type * as Tls from 'node:tls';
 import { ConfigError, nameIn, show, whereText, type Origin } from './config-error';
 import { settingByKey, type SettingKey } from './schema';
 import { errorText, fsReason } from './yaml-file';
@@ -67,7 +67,8 @@ export function checkTls(cert: string | null, key: string | null, certGiven: str
 
 function usable(options: { cert?: Buffer; key?: Buffer }, what: string): void {
   try {
-    createSecureContext(options);
+    // Required here: a server without TLS never loads node:tls (bench/results/profile.md).
+    (require('node:tls') as typeof Tls).createSecureContext(options);
   } catch (err) {
     throw new ConfigError('YW_CONFIG_TLS_FILE', `${what}: ${errorText(err)}`);
   }

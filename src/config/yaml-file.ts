@@ -4,7 +4,7 @@
 // types are checked by values.ts like every other source.
 
 import { readFileSync } from 'node:fs';
-import { parseDocument } from 'yaml';
+import { yamlLib } from './yaml-lib';
 import { ConfigError, didYouMean, kindOf, nameIn, show, whereText, type Origin } from './config-error';
 import { ALL_SETTINGS, type AnySetting, type SettingKey } from './schema';
 
@@ -76,7 +76,7 @@ export function readConfigFile(path: string, file: string, setting: AnySetting, 
 
 /** Parses config file text; `file` names it in errors. */
 export function parseConfigText(text: string, file: string): FileValues {
-  const doc = parseDocument(text, { uniqueKeys: true, prettyErrors: true });
+  const doc = yamlLib().parseDocument(text, { uniqueKeys: true, prettyErrors: true });
   const problem = doc.errors[0];
   if (problem !== undefined) {
     const firstLine = problem.message.split('\n')[0] ?? problem.code;

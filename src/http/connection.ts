@@ -37,6 +37,8 @@ export interface ExchangeSide {
   readonly writer: ResponseSink | undefined;
   /** The socket a direct write may take over; undefined: never offer one (HTTP/2 multiplexes the socket). */
   readonly directSocket: Socket | undefined;
+  /** A direct write hands `directSocket` to a host, which holds a copy until FORGET (only sides that have one). */
+  sharesSocket?(): void;
   /** Whether the client side takes more response bytes now (false: wait for onDrain). */
   readonly hasRoom: boolean;
   finish(clean: boolean, end?: ExchangeEnd): void;
@@ -136,6 +138,12 @@ export class Connection implements ExchangeSide {
   private closing = false;
   /** The client sent its FIN: requests it pipelined before are still answered, then we close. */
   private clientEnded = false;
+  /**
+   * Another process may hold a copy of this socket (a direct write's host):
+   * closing our descriptor would then not end the connection, so a close
+   * always goes through shutdown (our FIN) and lingers.
+   */
+  private socketShared = false;
   /** A parsed request waits for a Python host (one is being started). */
   waitingForHost = false;
   destroyed = false;
@@ -163,6 +171,10 @@ export class Connection implements ExchangeSide {
 
   get directSocket(): Socket {
     return this.socket;
+  }
+
+  sharesSocket(): void {
+    this.socketShared = true;
   }
 
   get hasRoom(): boolean {
@@ -415,7 +427,7 @@ export class Connection implements ExchangeSide {
     if (!clean) return this.abort(end);
     this.done(end);
     this.discarded = 0;
-    if (!writer.keepAlive || this.closeAfterResponse) return this.close();
+    if (!writer.keepAlive || this.closeAfterResponse) return this.close(head);
     if (!this.bodyDone && head.expectContinue && !this.continueSent) {
       // An unread body the client was to confirm (RFC 9110 10.1.1): it may
       // or may not send it, so only closing is safe (the head said so).
@@ -517,17 +529,46 @@ export class Connection implements ExchangeSide {
     this.events.exchangeDone(this, { head, status, bodyBytes, durationMs: Date.now() - startedAt, end });
   }
 
-  /** Ends the connection after what was written is flushed. */
-  close(): void {
+  /**
+   * Ends the connection after what was written is flushed. `lastHead`: the
+   * request just answered, when its response is why we close.
+   */
+  close(lastHead?: RequestHead): void {
     if (this.destroyed || this.closing) return;
+    this.closing = true;
+    if (lastHead !== undefined && this.closesQuietly(lastHead)) {
+      // close(2) sends what the kernel still holds, then our FIN: no
+      // shutdown(2), and no wake-up for the client's FIN (a third of what a
+      // connection of one small request costs us, bench/results/profile.md).
+      this.socket.destroy();
+      return;
+    }
     // A lingering close (RFC 9112 9.6): send our FIN, then keep reading and
     // dropping until the client's FIN or LINGER_MS. Destroying the socket
     // while the client still sends (say the rest of a refused body) makes
     // the kernel answer with RST, and the client may lose our response.
-    this.closing = true;
     this.socket.end();
     this.socket.resume();
     this.rearm();
+  }
+
+  /**
+   * Whether closing after the response to `head` needs no lingering: the
+   * client said it sends nothing more (that request asked to close, RFC 9112 9.6: "MUST NOT send
+   * further requests"), all of it was read and none is left in our buffer,
+   * and Node holds no byte for it (the kernel has them all). Then nothing
+   * can arrive that would make close(2) answer with RST, as nginx decides
+   * ("lingering_close on"). A close of our own choosing (an error, a
+   * refused or unread body, a draining worker) still lingers, and so does
+   * TLS, whose close_notify leaves through end(), and a socket a host holds
+   * a copy of.
+   */
+  private closesQuietly(head: RequestHead): boolean {
+    return (
+      !head.keepAlive && this.bodyDone && !this.clientEnded && !this.socketShared &&
+      this.parser.buffered === 0 && this.queued() === 0 &&
+      (this.socket as { encrypted?: boolean }).encrypted !== true
+    );
   }
 
   /** Drops the connection at once: the client must see an incomplete response. */

@@ -1,7 +1,6 @@
 // The worker's access log: one line (or JSON record) per exchange, to the
 // --access-log file or stdout, or else to the error log at INFO. The format
 // is compiled once, here, at start-up (src/log/access-log.ts).
-import { TLSSocket } from 'node:tls';
 import type { Socket } from 'node:net';
 import type { ExchangeRecord } from '../http/connection';
 import { accessFields, compileAccessFormat, type AccessEntry, type AccessRenderer } from '../log/access-log';
@@ -43,7 +42,8 @@ export class AccessLogger {
       remotePort: socket.remotePort ?? 0,
       localAddress: socket.localAddress ?? '',
       localPort: socket.localPort ?? 0,
-      scheme: socket instanceof TLSSocket ? 'https' : 'http',
+      // A TLSSocket says so (asked without loading node:tls into a plain-HTTP worker).
+      scheme: (socket as { encrypted?: boolean }).encrypted === true ? 'https' : 'http',
       headParsed: head !== undefined,
       method: head?.method ?? '-',
       target: head?.target ?? '-',

@@ -43,20 +43,24 @@ export class ClientFacts {
   facts(socket: net.Socket, scheme: 'http' | 'https', listener: ListenerInfo): ConnectionFacts {
     const proxied = this.proxyStage?.clientOf(socket);
     const unixPeer = proxied === undefined && listener.kind === 'unix';
-    // A Unix-socket peer has no address: REMOTE_ADDR is '' and REMOTE_PORT is
-    // left out (gunicorn does the same); SERVER_NAME, when no Host names the
-    // server, is the socket's path (gunicorn's choice too), 'localhost' for
-    // an inherited socket whose path we do not know, and SERVER_PORT the
-    // scheme's port.
-    const local = listener.kind === 'unix'
-      ? { address: listener.path === '' ? 'localhost' : listener.path, port: scheme === 'https' ? 443 : 80 }
-      : { address: socket.localAddress ?? '', port: socket.localPort ?? 0 };
     const remoteAddress = proxied?.address ?? (unixPeer ? '' : (socket.remoteAddress ?? ''));
     return {
       remoteAddress,
       remotePort: proxied?.port ?? (unixPeer ? null : (socket.remotePort ?? 0)),
-      localAddress: local.address,
-      localPort: local.port,
+      // A Unix-socket peer has no address: REMOTE_ADDR is '' and REMOTE_PORT is
+      // left out (gunicorn does the same); SERVER_NAME, when no Host names the
+      // server, is the socket's path (gunicorn's choice too), 'localhost' for
+      // an inherited socket whose path we do not know, and SERVER_PORT the
+      // scheme's port. Asked only for a request without a Host field:
+      // getsockname(2) would be a system call per connection otherwise wasted.
+      get localAddress(): string {
+        if (listener.kind === 'unix') return listener.path === '' ? 'localhost' : listener.path;
+        return socket.localAddress ?? '';
+      },
+      get localPort(): number {
+        if (listener.kind === 'unix') return scheme === 'https' ? 443 : 80;
+        return socket.localPort ?? 0;
+      },
       scheme: proxied?.ssl === true ? 'https' : scheme,
       tls: scheme === 'https',
       // Decided once per connection.

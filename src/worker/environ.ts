@@ -76,13 +76,16 @@ export function requestPayload(head: RequestHead, facts: ConnectionFacts, direct
     fields.set('SCRIPT_NAME', root);
   }
 
-  let serverName = facts.localAddress;
-  let serverPort = String(facts.localPort);
+  let serverName: string;
+  let serverPort: string;
   if (head.host !== '') {
     const [name, port] = splitAuthority(head.host);
     serverName = name;
     if (port !== '') serverPort = port;
     else serverPort = peer.scheme === 'https' ? '443' : '80';
+  } else {
+    serverName = facts.localAddress;
+    serverPort = String(facts.localPort);
   }
   const flags =
     (head.bodyKind === 'chunked' || head.contentLength > 0 ? 'b' : '') + (head.expectContinue ? 'c' : '') + (direct ? 'd' : '');

@@ -215,6 +215,9 @@ export class BridgeExchange implements Exchange, StreamHandler {
     // Once DIRECT_GO is sent the host's stall limit bounds the wait.
     const socket = this.connection.directSocket;
     if (socket === undefined) return this.badHead('a direct write was not offered', true);
+    // From here the host may hold a copy of the socket (until FORGET): our
+    // close(2) alone would not send the FIN, so the connection ends with shutdown.
+    this.connection.sharesSocket?.();
     handOverForDirect(socket, this.host, this.stream, head, {
       stillWanted: () => !this.detached && !this.hostDone,
       refused: (reason) => {

@@ -3,7 +3,7 @@
 // that runs the app.
 import * as fs from 'node:fs';
 import * as net from 'node:net';
-import * as tls from 'node:tls';
+import type * as Tls from 'node:tls';
 import { Connection, type ConnectionEvents, type ConnectionOptions, type ExchangeEnd, type ExchangeRecord } from '../http/connection';
 import { cannedResponse } from '../http/canned';
 import type { RequestHead } from '../http/request-head';
@@ -17,7 +17,7 @@ import { ClientFacts } from './client-facts';
 import { dropPrivileges, hostIds } from './privileges';
 import { hostTitle } from './titles';
 import type { ConnectionFacts } from './environ';
-import { Http2Sessions } from '../http2/session';
+import type * as Http2Session from '../http2/session';
 import { sniffPreface } from '../http2/preface';
 import type { StreamSide } from '../http2/stream-side';
 import { WorkerStats } from './stats';
@@ -56,7 +56,7 @@ export class Worker {
   /** Connections (or HTTP/2 streams) whose parsed request waits for a host to be (re)started. */
   private readonly waiting = new Set<{ startWaiting(): void }>();
   /** --http2: the HTTP/2 sessions (src/http2/session.ts); undefined: HTTP/1.x only. */
-  private readonly http2: Http2Sessions<ConnectionFacts> | undefined;
+  private readonly http2: Http2Session.Http2Sessions<ConnectionFacts> | undefined;
   private readonly hosts: HostKeeper;
   private readonly connectionOptions: ConnectionOptions;
   /** One server per bind (index = the supervisor's bind index); in the fallback, one that never listens. */
@@ -114,7 +114,9 @@ export class Worker {
       hostStartTimeoutMs: config.hostStartTimeoutMs,
       serverName: SERVER_NAME,
     };
-    this.http2 = config.http2 === null ? undefined : new Http2Sessions<ConnectionFacts>(
+    // src/http2/session.ts (and node:http2, which loads node:tls: ~4 MB of
+    // RSS) is loaded only by a worker that serves --http2 (bench/results/profile.md).
+    this.http2 = config.http2 === null ? undefined : new (require('../http2/session') as typeof Http2Session).Http2Sessions<ConnectionFacts>(
       { ...this.connectionOptions, http2: config.http2 },
       {
         startExchange: (side, head, facts) => this.startExchange(side, head, facts),
@@ -258,6 +260,9 @@ export class Worker {
     if (material === null) {
       server = net.createServer({ noDelay: true, allowHalfOpen: true }, (socket) => this.accept(socket, 'http', listener));
     } else {
+      // node:tls (and OpenSSL's set-up) is loaded only by a worker that serves
+      // TLS (bench/results/profile.md).
+      const tls = require('node:tls') as typeof Tls;
       server = tls.createServer(
         {
           cert: material.cert,
@@ -306,7 +311,7 @@ export class Worker {
     const h2 = this.http2;
     if (h2 === undefined) return http1();
     // --http2: TLS chose by ALPN; plain TCP by the first bytes (the h2c preface, or not).
-    if (socket instanceof tls.TLSSocket) return socket.alpnProtocol === 'h2' ? h2.accept(socket, facts) : http1();
+    if (scheme === 'https') return (socket as Tls.TLSSocket).alpnProtocol === 'h2' ? h2.accept(socket, facts) : http1();
     this.h2Pending.add(socket); // counted against --max-connections and dropped on a stop while undecided
     sniffPreface(socket, this.config.idleTimeoutMs, (kind) => {
       this.h2Pending.delete(socket);
