@@ -9,6 +9,7 @@ import { configureLogging, log, setLogLevel } from './log/logger';
 import { openLogFile } from './log/log-file';
 import { EXIT, type WorkerConfig } from './ipc/contract';
 import { Supervisor } from './supervisor/supervisor';
+import { SignalQueue } from './supervisor/signals';
 import { prepareProcess, readsExecutableVariable, type Prepared } from './process-setup';
 import { memberOf } from './config/accounts';
 import { versionsText } from './cli/versions';
@@ -149,6 +150,9 @@ function runSupervisor(): void {
     process.stdout.write(printConfig(config));
     return;
   }
+  // Before anything that takes time (the Python probe, forks): a stop that
+  // arrives now is honoured by the supervisor once it runs.
+  const signals = new SignalQueue().install();
   setLogLevel(config.logLevel);
   openLogs(config);
   for (const warning of config.warnings) log.warning(warning);
@@ -168,6 +172,7 @@ function runSupervisor(): void {
     config: workerConfig(config, binds),
     banner: { version: version(), appSpec, onListening: () => prepared.listening() },
     metricsBind,
+    signals,
     reload: () => {
       // SIGHUP: the same argv and environment, the config file read again.
       const again = resolveInvocation(process.argv.slice(2), process.env);

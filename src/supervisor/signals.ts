@@ -23,28 +23,44 @@ export const SIGNAL_ACTIONS: { readonly [S in SupervisorSignal]: string } = {
 const MAX_QUEUED = 5;
 
 /**
- * Installs the handlers; each signal is queued and `handle` is called for one
- * at a time, from a fresh tick (never inside another handler).
+ * The supervisor's signals, queued and handed to it one at a time, from a
+ * fresh tick (never inside another handler). `install()` runs first thing,
+ * before the supervisor exists: a signal that arrives while the
+ * configuration is resolved or the Python version probed waits here instead
+ * of taking its default action (SIGTERM would kill the process without
+ * stopping anything; a service manager's stop during start-up is common).
  */
-export function queueSignals(handle: (signal: SupervisorSignal) => void): void {
-  const queue: SupervisorSignal[] = [];
-  let scheduled = false;
-  const drain = (): void => {
-    scheduled = false;
-    const signal = queue.shift();
-    if (signal === undefined) return;
-    handle(signal);
-    if (queue.length > 0) schedule();
-  };
-  const schedule = (): void => {
-    if (scheduled) return;
-    scheduled = true;
-    setImmediate(drain);
-  };
-  for (const signal of Object.keys(SIGNAL_ACTIONS) as SupervisorSignal[]) {
-    process.on(signal, () => {
-      if (queue.length < MAX_QUEUED) queue.push(signal);
-      schedule();
-    });
+export class SignalQueue {
+  private readonly queue: SupervisorSignal[] = [];
+  private handle: ((signal: SupervisorSignal) => void) | undefined;
+  private scheduled = false;
+
+  install(): this {
+    for (const signal of Object.keys(SIGNAL_ACTIONS) as SupervisorSignal[]) {
+      process.on(signal, () => {
+        if (this.queue.length < MAX_QUEUED) this.queue.push(signal);
+        this.schedule();
+      });
+    }
+    return this;
   }
+
+  /** From now on (and for the signals already queued) `handle` gets them. */
+  deliverTo(handle: (signal: SupervisorSignal) => void): void {
+    this.handle = handle;
+    this.schedule();
+  }
+
+  private schedule(): void {
+    if (this.scheduled || this.handle === undefined || this.queue.length === 0) return;
+    this.scheduled = true;
+    setImmediate(this.drain);
+  }
+
+  private readonly drain = (): void => {
+    this.scheduled = false;
+    const signal = this.queue.shift();
+    if (signal !== undefined) this.handle?.(signal);
+    this.schedule();
+  };
 }

@@ -16,7 +16,7 @@ import { showBind } from '../net/bind-spec';
 import type { ListenerInfo } from '../ipc/contract';
 import { Dealer, type DealTarget } from './dealer';
 import { WorkerProcess } from './worker-process';
-import { queueSignals } from './signals';
+import type { SignalQueue } from './signals';
 import { AdminServer } from './admin-server';
 import { MetricsBook } from './metrics';
 import { SnapshotRequests, type SnapshotTarget } from './snapshots';
@@ -41,6 +41,8 @@ export interface SupervisorOptions {
   readonly banner: Banner;
   /** SIGHUP: argv + env + the config file again. Throws an Error whose message is the one line to log. */
   readonly reload: () => WorkerConfig;
+  /** Installed before the supervisor was made: signals that came early wait there. */
+  readonly signals: SignalQueue;
   /** --metrics-bind: where /metrics and /status are served (src/supervisor/admin-server.ts); null: nowhere. */
   readonly metricsBind: { readonly host: string; readonly port: number } | null;
 }
@@ -124,6 +126,7 @@ export class Supervisor {
   }
 
   start(): void {
+    this.options.signals.deliverTo((signal) => this.onSignal(signal));
     const bind = this.options.metricsBind;
     if (bind === null) return this.startWorkers();
     // Bound before any worker starts: a taken address stops start-up (exit 4).
@@ -143,7 +146,7 @@ export class Supervisor {
   }
 
   private startWorkers(): void {
-    queueSignals((signal) => this.onSignal(signal));
+    if (this.stopping) return this.reconcile(); // stopped while the admin endpoint was being bound
     this.updateWatcher(this.config);
     this.reconcile();
   }

@@ -99,6 +99,42 @@ test('SIGTERM to the process group during start-up stops at once, without waitin
   }
 });
 
+test('SIGTERM while the supervisor is still starting (probing a slow Python) is a clean stop, not a kill', async () => {
+  // A Python that takes a second to answer the supervisor's version probe:
+  // the signal lands before any worker exists. Node's default action for an
+  // unhandled SIGTERM would end the supervisor by the signal (no exit code).
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'yimmo-slowpy-'));
+  const slowPython = path.join(dir, 'python3');
+  fs.writeFileSync(slowPython, `#!/bin/sh\nsleep 1\nexec ${PYTHON} "$@"\n`, { mode: 0o755 });
+  const child = spawn(repoPath('bin', 'yimmo-wsgi'), ['--host', '127.0.0.1', '--port', '0', '--python', slowPython, 'behaviours:app'], {
+    cwd: repoPath('test', 'apps'),
+    env: { ...process.env, PYTHONPATH: repoPath('test', 'apps') },
+    stdio: ['ignore', 'ignore', 'pipe'],
+  });
+  let output = '';
+  child.stderr.on('data', (d: Buffer) => (output += d.toString()));
+  const exited = new Promise<[number | null, NodeJS.Signals | null]>((resolve) => child.on('exit', (code, signal) => resolve([code, signal])));
+  const timer = setTimeout(() => child.kill('SIGKILL'), 15_000);
+  try {
+    await sleep(400);
+    const title = (pid: number): string => {
+      try {
+        return fs.readFileSync(`/proc/${pid}/cmdline`, 'utf8');
+      } catch {
+        return ''; // gone meanwhile
+      }
+    };
+    assert.ok(!children(child.pid as number).some((pid) => title(pid).startsWith('yimmo-wsgi: worker')),
+      'a worker already started: the test no longer signals during start-up');
+    child.kill('SIGTERM');
+    const [code, signal] = await exited;
+    assert.deepEqual([code, signal], [0, null], output);
+  } finally {
+    clearTimeout(timer);
+    child.kill('SIGKILL');
+  }
+});
+
 test('with -p 1 a worker killed with SIGKILL refuses no connection: they wait for its successor', async () => {
   const server = await startServer('behaviours:app');
   try {
