@@ -85,7 +85,10 @@ class Input(HostTestCase):
 
     def test_no_continue_without_the_c_flag(self):
         r = self.get("/echo?mode=read", method="POST", body=BODY)
-        self.assertEqual(r.types, ["HEAD_END"])
+        # The app's read may return its window (WINDOW) before the response
+        # leaves, depending on thread timing: flow control, not a CONTINUE.
+        self.assertNotIn("CONTINUE", r.types)
+        self.assertEqual([t for t in r.types if t != "WINDOW"], ["HEAD_END"])
 
     def test_body_error_makes_reads_raise_ioerror_in_the_app(self):
         sid = self.sid()
