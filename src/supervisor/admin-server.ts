@@ -10,7 +10,7 @@ import type { AddressInfo } from 'node:net';
 import * as path from 'node:path';
 import type { WorkerSnapshot } from '../ipc/snapshot';
 import type { MetricsBook, ProcessMemory } from './metrics';
-import { residentBytes } from './proc';
+import { residentBytes } from '../proc-rss';
 
 const PAGE_FILE = path.resolve(__dirname, '..', '..', '..', 'src', 'supervisor', 'status-page.html');
 const SLOW_SHOWN = 50;

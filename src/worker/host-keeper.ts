@@ -14,7 +14,7 @@ import { FrameType, encodeFrame } from '../bridge/protocol';
 import { log } from '../log/logger';
 import type { HostRestartReason } from '../ipc/snapshot';
 import { drawBudget, recycleDue, recycles, type HostBudget, type RecycleLimits } from './recycle-policy';
-import { residentBytes } from './proc-rss';
+import { residentBytes } from '../proc-rss';
 
 const FIRST_BACKOFF_MS = 100;
 const MAX_BACKOFF_MS = 10_000;

@@ -2,7 +2,7 @@
 import { test } from 'node:test';
 import * as assert from 'node:assert/strict';
 import { drawBudget, recycleDue, recycles } from '../../src/worker/recycle-policy';
-import { parseVmRss } from '../../src/worker/proc-rss';
+import { parseVmRss } from '../../src/proc-rss';
 
 const OFF = { maxRequests: 0, maxRequestsJitter: 0, maxRssBytes: 0, maxHostAgeMs: 0, maxHostAgeJitterMs: 0 };
 

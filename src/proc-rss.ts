@@ -1,4 +1,6 @@
-// A process's resident memory, from /proc/PID/status (VmRSS), for --max-rss.
+// A process's resident memory, from /proc/PID/status (VmRSS): for --max-rss
+// (the worker, of its hosts) and for the metrics and status page (the
+// supervisor, of every process).
 // Linux only: elsewhere (or for a process gone) the answer is undefined and
 // nothing is recycled for memory.
 import * as fs from 'node:fs';
