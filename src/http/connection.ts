@@ -228,8 +228,7 @@ export class Connection implements ExchangeSide {
     if (rearms(this.wait, kind)) this.arm(this.wait, Date.now());
   }
 
-  /** Called by the worker's sweep: re-reads the state, then enforces the deadline. */
-  /** The sweep's call: returns the wait whose bound passed, if one did (for the metrics). */
+  /** Called by the worker's sweep: re-reads the state, enforces the deadline, and returns the wait whose bound passed, if one did (for the metrics). */
   check(now: number): Wait | undefined {
     this.rearm(now);
     if (now <= this.deadline) return undefined;
