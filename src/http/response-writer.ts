@@ -2,6 +2,7 @@
 // Content-Length, chunked and close-delimited bodies, never sends a body where
 // none is allowed, and sends the head together with the first body bytes.
 import type { Socket } from 'node:net';
+import { appHead } from './app-head';
 import { httpDate } from './date';
 
 export interface ResponseRequest {
@@ -27,13 +28,9 @@ export interface ResponseSink {
 
 type Framing = 'none' | 'length' | 'chunked' | 'close';
 
-// Fields an application must not set (PEP 3333 "Other HTTP Features";
-// RFC 9110 7.6.1): the server owns the connection and the framing.
-const HOP_BY_HOP = new Set(['connection', 'keep-alive', 'transfer-encoding', 'upgrade', 'proxy-connection', 'te', 'trailer']);
 const COPY_LIMIT = 16 * 1024; // below this, one copied buffer beats a corked writev
 const CRLF = Buffer.from('\r\n', 'latin1');
 const LAST_CHUNK = Buffer.from('0\r\n\r\n', 'latin1');
-const DIGITS = /^[0-9]{1,15}$/;
 
 export class ResponseWriter implements ResponseSink {
   /** Status code once the head is written; 0 before. */
@@ -126,40 +123,17 @@ export class ResponseWriter implements ResponseSink {
 
   /** Validates the application's head, chooses the framing, and returns the head on the wire. */
   private compose(head: string, bodyLength: number, complete: boolean): string {
-    const parts = head.split('\0');
-    const statusLine = parts[0] ?? '';
-    const status = Number(statusLine.slice(0, 3));
-    let contentLength: number | undefined;
-    let hasDate = false;
-    let hasServer = false;
-    let fields = '';
-    for (let i = 1; i + 1 < parts.length; i += 2) {
-      const name = parts[i] as string;
-      const value = parts[i + 1] as string;
-      const lower = name.toLowerCase();
-      if (HOP_BY_HOP.has(lower)) {
-        if (lower === 'connection' && /(^|,)\s*close\s*(,|$)/i.test(value)) this.keepAlive = false;
-        continue;
-      }
-      if (lower === 'content-length') {
-        const length = DIGITS.test(value) ? Number(value) : NaN;
-        if (Number.isNaN(length) || (contentLength !== undefined && contentLength !== length)) {
-          throw new AppHeadError(`invalid Content-Length from the application: '${value}'`);
-        }
-        if (contentLength !== undefined) continue; // an identical repeat says nothing new
-        contentLength = length;
-        if (status === 204) continue; // RFC 9110 8.6: never in a 204
-      } else if (lower === 'date') hasDate = true;
-      else if (lower === 'server') hasServer = true;
-      fields += `${name}: ${value}\r\n`;
-    }
-
+    const app = appHead(head);
+    if (app.error !== undefined) throw new AppHeadError(app.error);
+    const status = app.status;
+    if (app.close) this.keepAlive = false;
+    let fields = app.prefix;
     // RFC 9110 6.4.1: no content in responses to HEAD, or with 1xx, 204, 304.
     const bodyAllowed = this.request.method !== 'HEAD' && status >= 200 && status !== 204 && status !== 304;
     if (!bodyAllowed) this.framing = 'none';
-    else if (contentLength !== undefined) {
+    else if (app.contentLength >= 0) {
       this.framing = 'length';
-      this.remaining = contentLength;
+      this.remaining = app.contentLength;
     } else if (complete) {
       this.framing = 'length';
       this.remaining = bodyLength;
@@ -172,14 +146,17 @@ export class ResponseWriter implements ResponseSink {
       this.keepAlive = false;
     }
 
-    if (!hasDate) fields += `Date: ${httpDate()}\r\n`;
-    if (!hasServer) fields += `Server: ${this.serverName}\r\n`;
+    if (!app.hasDate && !app.hasServer) fields += dateAndServer(this.serverName);
+    else {
+      if (!app.hasDate) fields += `Date: ${httpDate()}\r\n`;
+      if (!app.hasServer) fields += `Server: ${this.serverName}\r\n`;
+    }
     if (this.keepAlive && this.mustClose()) this.keepAlive = false;
     if (!this.keepAlive) fields += 'Connection: close\r\n';
     else if (this.request.minorVersion === 0) fields += 'Connection: keep-alive\r\n';
 
     this.status = status;
-    this.sentHead = `HTTP/1.1 ${statusLine}\r\n${fields}\r\n`;
+    this.sentHead = fields + '\r\n';
     return this.sentHead;
   }
 
@@ -264,6 +241,23 @@ export class ResponseWriter implements ResponseSink {
 }
 
 const EMPTY = Buffer.alloc(0);
+
+/**
+ * `Date: ...\r\nServer: ...\r\n`, built once per second (and server name)
+ * rather than per response.
+ */
+let dateServerLine = '';
+let dateServerDate = '';
+let dateServerName = '';
+function dateAndServer(serverName: string): string {
+  const date = httpDate();
+  if (date !== dateServerDate || serverName !== dateServerName) {
+    dateServerDate = date;
+    dateServerName = serverName;
+    dateServerLine = `Date: ${date}\r\nServer: ${serverName}\r\n`;
+  }
+  return dateServerLine;
+}
 
 /** The application's head cannot be sent as it is. */
 class AppHeadError extends Error {}
