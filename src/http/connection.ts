@@ -199,7 +199,7 @@ export class Connection implements ExchangeSide {
    * one keeps its own (progress re-arms it, see `progress`). Called after
    * every change of state and by each sweep.
    */
-  private rearm(now = Date.now()): void {
+  private rearm(now = 0): void {
     const queued = this.queued();
     const wait = currentWait({
       gone: this.destroyed,
@@ -212,9 +212,10 @@ export class Connection implements ExchangeSide {
       discarding: this.exchange === undefined && !this.bodyDone,
       partialHead: this.exchange === undefined && this.parser.state === 'head',
     });
-    if (wait === 'send' && this.wait === 'send' && queued < this.lastQueued) this.arm('send', now); // the client took bytes
+    // The clock is read only when a deadline is armed: most calls change nothing.
+    if (wait === 'send' && this.wait === 'send' && queued < this.lastQueued) this.arm('send', now || Date.now()); // the client took bytes
     this.lastQueued = queued;
-    if (wait !== this.wait) this.arm(wait, now);
+    if (wait !== this.wait) this.arm(wait, now || Date.now());
   }
 
   private arm(wait: Wait, now: number): void {
@@ -284,7 +285,20 @@ export class Connection implements ExchangeSide {
 
   // ---- requests --------------------------------------------------------------
 
+  /** Set while pump() runs: a nested call (an exchange starting, the body resuming) leaves the work to the running loop, which re-reads the state each turn. */
+  private pumping = false;
+
   private pump(): void {
+    if (this.pumping) return;
+    this.pumping = true;
+    try {
+      this.pumpEvents();
+    } finally {
+      this.pumping = false;
+    }
+  }
+
+  private pumpEvents(): void {
     while (!this.destroyed && !this.closing && !this.waitingForHost) {
       const exchange = this.exchange;
       if (exchange !== undefined && (this.bodyDone || !this.bodyFlowing)) break;
