@@ -139,7 +139,10 @@ export class Host {
     if (!this.alive || frames.length === 0) return;
     // Small frames are joined into one buffer (one write, one stream entry);
     // a batch holding large bodies is written as it is, without a copy.
-    if (frames.length === 1 || bytes > 256 * 1024) {
+    // One frame (a lone request at a slow app's rate) is written as it is:
+    // corking it would only add a round through the stream's buffer.
+    if (frames.length === 1) this.socket.write(frames[0] as Buffer);
+    else if (bytes > 256 * 1024) {
       this.socket.cork();
       for (const frame of frames) this.socket.write(frame);
       this.socket.uncork();

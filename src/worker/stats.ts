@@ -48,6 +48,8 @@ interface HostEntry {
   lastWait: HistogramData | undefined;
 }
 
+const STATUS_CLASSES: readonly StatusClass[] = ['1xx', '2xx', '3xx', '4xx', '5xx'];
+
 export function statusClass(status: number): StatusClass {
   if (status < 100) return '5xx'; // no status was sent: the server could not answer
   if (status < 200) return '1xx';
@@ -59,7 +61,8 @@ export function statusClass(status: number): StatusClass {
 
 export class WorkerStats {
   private readonly startedAt = Date.now();
-  private readonly requests = new Map<string, number>();
+  /** Requests answered, by method (a KNOWN_METHODS name or "other"), then by status class (STATUS_CLASSES order). */
+  private readonly requests = new Map<string, number[]>();
   private readonly duration = new Histogram();
   private readonly inFlight = new Map<object, Entry>();
   private readonly slow: SlowRequest[] = [];
@@ -151,10 +154,20 @@ export class WorkerStats {
     this.hostRestarts[reason]++;
   }
 
+  // Two lookups and an increment per request: no label string is built
+  // until a snapshot asks (this runs for every request, snapshots rarely).
   private count(method: string, status: number): void {
-    const name = KNOWN_METHODS.has(method) ? method : 'other';
-    const key = `${name} ${statusClass(status)}`;
-    this.requests.set(key, (this.requests.get(key) ?? 0) + 1);
+    let counts = this.requests.get(method);
+    if (counts === undefined) {
+      const name = KNOWN_METHODS.has(method) ? method : 'other';
+      counts = this.requests.get(name);
+      if (counts === undefined) {
+        counts = [0, 0, 0, 0, 0];
+        this.requests.set(name, counts);
+      }
+    }
+    const i = STATUS_CLASSES.indexOf(statusClass(status));
+    counts[i] = (counts[i] as number) + 1; // statusClass always names one of STATUS_CLASSES
   }
 
   private forget(key: object): void {
@@ -220,10 +233,9 @@ export class WorkerStats {
     const snapshot: WorkerSnapshot = {
       pid: process.pid,
       startedAt: this.startedAt,
-      requests: [...this.requests].map(([key, count]) => {
-        const [method, status] = key.split(' ') as [string, StatusClass];
-        return { method, status, count };
-      }),
+      requests: [...this.requests].flatMap(([method, counts]) =>
+        STATUS_CLASSES.flatMap((status, i) => (counts[i] === 0 ? [] : [{ method, status, count: counts[i] as number }])),
+      ),
       duration: this.duration.data(),
       queueWait: mergeHistograms(bounds, waits),
       threads: { total: hosts.length * this.threadsPerHost, busy, queued },
