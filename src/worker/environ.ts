@@ -43,17 +43,61 @@ function splitAuthority(authority: string): [string, string] {
   return [authority, ''];
 }
 
+/**
+ * The environ pairs of one request, in first-seen order (a Map's order,
+ * without a Map per request: a head has a few fields, so a linear search
+ * beats hashing; a long head gets an index). A removed pair's name is ''.
+ */
+class Pairs {
+  readonly names: string[] = [];
+  readonly values: string[] = [];
+  private index: Map<string, number> | undefined;
+
+  find(name: string): number {
+    const index = this.index;
+    if (index !== undefined) return index.get(name) ?? -1;
+    const names = this.names;
+    for (let i = 0; i < names.length; i++) if (names[i] === name) return i;
+    return -1;
+  }
+
+  get(name: string): string | undefined {
+    const i = this.find(name);
+    return i < 0 ? undefined : this.values[i];
+  }
+
+  set(name: string, value: string): void {
+    const i = this.find(name);
+    if (i >= 0) {
+      this.values[i] = value;
+      return;
+    }
+    this.names.push(name);
+    this.values.push(value);
+    if (this.index !== undefined) this.index.set(name, this.names.length - 1);
+    else if (this.names.length > 16) this.index = new Map(this.names.map((n, j) => [n, j]));
+  }
+
+  delete(name: string): void {
+    const i = this.find(name);
+    if (i < 0) return;
+    this.names[i] = '';
+    this.index?.delete(name);
+  }
+}
+
 /** `direct`: the worker can hand this connection's socket to the host (flag `d`). */
 export function requestPayload(head: RequestHead, facts: ConnectionFacts, direct: boolean): string {
-  const fields = new Map<string, string>();
+  const fields = new Pairs();
   const h = head.headers;
   for (let i = 0; i + 1 < h.length; i += 2) {
     const name = cgiName(h[i] as string);
     if (name === null) continue;
     const value = h[i + 1] as string;
-    const seen = fields.get(name);
+    const at = fields.find(name);
     // RFC 9110 5.3: repeated fields combine, in order, with ", ".
-    fields.set(name, seen === undefined ? value : seen + ', ' + value);
+    if (at < 0) fields.set(name, value);
+    else fields.values[at] += ', ' + value;
   }
   if (head.bodyKind === 'chunked') fields.delete('CONTENT_LENGTH');
   // RFC 9112 3.2.2: an absolute-form target's authority replaces Host.
@@ -97,6 +141,7 @@ export function requestPayload(head: RequestHead, facts: ConnectionFacts, direct
   let out =
     head.method + '\0' + path + '\0' + head.query + '\0' + (head.http2 === true ? 'HTTP/2' : head.minorVersion === 1 ? 'HTTP/1.1' : 'HTTP/1.0') + '\0' +
     peer.address + '\0' + remotePort + '\0' + serverName + '\0' + serverPort + '\0' + peer.scheme + '\0' + flags;
-  for (const [name, value] of fields) out += '\0' + name + '\0' + value;
+  const { names, values } = fields;
+  for (let i = 0; i < names.length; i++) if (names[i] !== '') out += '\0' + names[i] + '\0' + values[i];
   return out;
 }
