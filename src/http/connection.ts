@@ -8,7 +8,7 @@ import { RequestParser } from './parser';
 import type { ParseError, ParserLimits, RequestHead } from './request-head';
 import { ResponseWriter, type ResponseSink } from './response-writer';
 import { CONTINUE_100, cannedBodyLength, cannedResponse } from './canned';
-import { BODY_PROGRESS, boundOf, currentWait, rearms, type DeadlineSettings, type Progress, type Wait } from './deadlines';
+import { BODY_PROGRESS, DeadlineClock, currentWait, type DeadlineSettings, type Progress, type Wait } from './deadlines';
 
 /** What the connection tells the exchange running on it. */
 export interface Exchange {
@@ -116,9 +116,8 @@ export class Connection implements ExchangeSide {
   /** The response of the exchange in progress (or the last one). */
   writer: ResponseWriter | undefined;
   head: RequestHead | undefined;
-  /** Whom we wait on now, and until when (ms since the epoch; only if the wait has a bound). */
-  wait: Wait = 'idle';
-  deadline = 0;
+  /** Whom we wait on now, and until when (src/http/deadlines.ts). */
+  private readonly clock: DeadlineClock;
   /** Set by a draining worker: close after the response in progress. */
   closeAfterResponse = false;
   private exchange: Exchange | undefined;
@@ -132,8 +131,6 @@ export class Connection implements ExchangeSide {
   /** When the request in progress began (0: none is; its exchangeDone is owed). */
   private startedAt = 0;
   private paused = false;
-  /** Bytes queued toward the client at the last look (progress of the 'send' wait). */
-  private lastQueued = 0;
   /** We sent our FIN and only wait for the client's, dropping what it sends. */
   private closing = false;
   /** The client sent its FIN: requests it pipelined before are still answered, then we close. */
@@ -149,7 +146,6 @@ export class Connection implements ExchangeSide {
   destroyed = false;
   /** The client's address, read once (a closed socket no longer knows it). */
   readonly remoteAddress: string;
-  private readonly settings: DeadlineSettings;
 
   constructor(
     readonly socket: Socket,
@@ -158,10 +154,9 @@ export class Connection implements ExchangeSide {
     private readonly events: ConnectionEvents,
   ) {
     this.parser = new RequestParser(options.limits);
-    this.settings = { ...options, lingerMs: LINGER_MS };
+    this.clock = new DeadlineClock({ ...options, lingerMs: LINGER_MS }, 'idle');
     this.remoteAddress = socket.remoteAddress ?? '-';
     socket.setNoDelay(true);
-    this.arm('idle', Date.now());
     socket.on('data', this.onData);
     socket.on('drain', this.onSocketDrain);
     socket.on('end', this.onSocketEnd);
@@ -201,7 +196,7 @@ export class Connection implements ExchangeSide {
    */
   private rearm(now = 0): void {
     const queued = this.queued();
-    const wait = currentWait({
+    this.clock.update(currentWait({
       gone: this.destroyed,
       closing: this.closing,
       waitingForHost: this.waitingForHost,
@@ -211,29 +206,24 @@ export class Connection implements ExchangeSide {
       wantBody: this.bodyFlowing && !this.bodyDone,
       discarding: this.exchange === undefined && !this.bodyDone,
       partialHead: this.exchange === undefined && this.parser.state === 'head',
-    });
-    // The clock is read only when a deadline is armed: most calls change nothing.
-    if (wait === 'send' && this.wait === 'send' && queued < this.lastQueued) this.arm('send', now || Date.now()); // the client took bytes
-    this.lastQueued = queued;
-    if (wait !== this.wait) this.arm(wait, now || Date.now());
+    }), queued, now);
   }
 
-  private arm(wait: Wait, now: number): void {
-    this.wait = wait;
-    const bound = boundOf(wait, this.settings);
-    this.deadline = bound > 0 ? now + bound : Infinity;
+  /** Whom we wait on now (for the sweep's metrics and the tests). */
+  get wait(): Wait {
+    return this.clock.wait;
   }
 
   /** Progress by whoever we wait on: re-arms the wait it belongs to. */
   private progress(kind: Progress): void {
-    if (rearms(this.wait, kind)) this.arm(this.wait, Date.now());
+    this.clock.progress(kind);
   }
 
   /** Called by the worker's sweep: re-reads the state, enforces the deadline, and returns the wait whose bound passed, if one did (for the metrics). */
   check(now: number): Wait | undefined {
     this.rearm(now);
-    if (now <= this.deadline) return undefined;
-    const passed = this.wait;
+    if (!this.clock.passed(now)) return undefined;
+    const passed = this.clock.wait;
     this.timeout();
     return passed;
   }
@@ -270,7 +260,7 @@ export class Connection implements ExchangeSide {
   private readonly onSocketClose = (): void => {
     if (this.destroyed) return;
     this.destroyed = true;
-    this.wait = 'none';
+    this.clock.stop();
     const exchange = this.exchange;
     this.exchange = undefined;
     this.waitingForHost = false;

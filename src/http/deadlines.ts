@@ -108,3 +108,63 @@ export const BODY_PROGRESS = 64 * 1024;
 export function rearms(wait: Wait, progress: Progress): boolean {
   return wait === progress;
 }
+
+/**
+ * One party's deadline, kept by an HTTP/1.1 connection (src/http/connection.ts)
+ * and by each HTTP/2 stream (src/http2/stream-side.ts): the wait the owner's
+ * state names, when its bound passes, and the progress that re-arms it. The
+ * owner calls `update` after every change of its state and on each sweep;
+ * the clock is read only when a deadline is armed (most updates change
+ * nothing, and they run several times per request).
+ */
+export class DeadlineClock {
+  /** Whom the owner waits on now. */
+  wait: Wait;
+  /** When the current wait's bound passes (ms since the epoch), Infinity when it has none. */
+  deadline = Infinity;
+  /** Bytes queued toward the client at the last update (progress of the 'send' wait). */
+  private lastQueued = 0;
+
+  constructor(
+    private readonly settings: DeadlineSettings,
+    wait: Wait = 'none',
+    private readonly clock: () => number = Date.now,
+  ) {
+    this.wait = wait;
+    if (wait !== 'none') this.arm(wait, clock());
+  }
+
+  /**
+   * The owner's state names `wait`, with `queued` bytes waiting for the
+   * client: a new wait gets a fresh deadline, the same one keeps its own,
+   * except 'send' when the client took bytes. `now`: the caller's clock
+   * reading (0: read it only if needed).
+   */
+  update(wait: Wait, queued: number, now = 0): void {
+    if (wait === 'send' && this.wait === 'send' && queued < this.lastQueued) this.arm('send', now || this.clock()); // the client took bytes
+    this.lastQueued = queued;
+    if (wait !== this.wait) this.arm(wait, now || this.clock());
+  }
+
+  /** Progress by whoever the owner waits on: re-arms the wait it belongs to. */
+  progress(kind: Progress): void {
+    if (rearms(this.wait, kind)) this.arm(this.wait, this.clock());
+  }
+
+  /** Whether the current wait's bound has passed at `now`. */
+  passed(now: number): boolean {
+    return now > this.deadline;
+  }
+
+  /** The owner is gone: nobody is waited on. */
+  stop(): void {
+    this.wait = 'none';
+    this.deadline = Infinity;
+  }
+
+  private arm(wait: Wait, now: number): void {
+    this.wait = wait;
+    const bound = boundOf(wait, this.settings);
+    this.deadline = bound > 0 ? now + bound : Infinity;
+  }
+}

@@ -11,7 +11,7 @@ import { constants } from 'node:http2';
 import type { Socket } from 'node:net';
 import type { Exchange, ExchangeEnd, ExchangeRecord, ExchangeSide } from '../http/connection';
 import type { RequestHead } from '../http/request-head';
-import { BODY_PROGRESS, boundOf, currentWait, rearms, type DeadlineSettings, type Progress, type Wait } from '../http/deadlines';
+import { BODY_PROGRESS, DeadlineClock, currentWait, type DeadlineSettings, type Progress, type Wait } from '../http/deadlines';
 import { StreamResponse } from './stream-response';
 
 /** Starts the exchange for a stream; undefined when no host can take it yet (the stream waits for `startWaiting()`). */
@@ -26,9 +26,9 @@ export interface StreamSideEvents {
 export class StreamSide implements ExchangeSide {
   readonly writer: StreamResponse;
   readonly directSocket: Socket | undefined = undefined;
-  wait: Wait = 'none';
-  deadline = Infinity;
   waitingForHost = false;
+  /** Whom the stream waits on, and until when; a stream is never 'idle' long (the session's idle timeout covers that), so that wait has no bound here. */
+  private readonly clock: DeadlineClock;
   private exchange: Exchange | undefined;
   private bodyDone: boolean;
   private bodyFlowing = false;
@@ -37,7 +37,6 @@ export class StreamSide implements ExchangeSide {
   private bodySinceProgress = 0;
   private continueSent = false;
   private startedAt = Date.now();
-  private lastQueued = 0;
   private gone = false;
 
   constructor(
@@ -45,12 +44,13 @@ export class StreamSide implements ExchangeSide {
     readonly head: RequestHead,
     /** The session's socket (for the access log and the client's address). */
     readonly socket: Socket,
-    private readonly settings: DeadlineSettings,
+    settings: DeadlineSettings,
     private readonly maxBodyBytes: number,
     serverName: string,
     private readonly startExchange: StreamExchangeFactory,
     private readonly events: StreamSideEvents,
   ) {
+    this.clock = new DeadlineClock({ ...settings, idleTimeoutMs: 0 });
     this.writer = new StreamResponse(stream, head.method, serverName);
     this.bodyDone = head.bodyKind === 'none';
     if (this.bodyDone) stream.resume(); // an empty DATA frame with END_STREAM may still come: read and dropped
@@ -163,7 +163,7 @@ export class StreamSide implements ExchangeSide {
   private readonly onClose = (): void => {
     if (this.gone) return;
     this.gone = true;
-    this.wait = 'none';
+    this.clock.stop();
     this.waitingForHost = false;
     const exchange = this.exchange;
     this.exchange = undefined;
@@ -177,9 +177,9 @@ export class StreamSide implements ExchangeSide {
 
   // ---- deadlines -----------------------------------------------------------
 
-  private rearm(now = Date.now()): void {
+  private rearm(now = 0): void {
     const queued = this.stream.writableLength;
-    const wait = currentWait({
+    this.clock.update(currentWait({
       gone: this.gone,
       closing: false,
       waitingForHost: this.waitingForHost,
@@ -189,27 +189,23 @@ export class StreamSide implements ExchangeSide {
       wantBody: this.bodyFlowing && !this.bodyDone,
       discarding: false,
       partialHead: false,
-    });
-    if (wait === 'send' && this.wait === 'send' && queued < this.lastQueued) this.arm('send', now);
-    this.lastQueued = queued;
-    if (wait !== this.wait) this.arm(wait, now);
+    }), queued, now);
   }
 
-  private arm(wait: Wait, now: number): void {
-    this.wait = wait;
-    const bound = wait === 'idle' ? 0 : boundOf(wait, this.settings);
-    this.deadline = bound > 0 ? now + bound : Infinity;
+  /** Whom the stream waits on now. */
+  get wait(): Wait {
+    return this.clock.wait;
   }
 
   private progress(kind: Progress): void {
-    if (rearms(this.wait, kind)) this.arm(this.wait, Date.now());
+    this.clock.progress(kind);
   }
 
   /** Called by the session's sweep; returns the wait that passed its bound, if one did. */
   check(now: number): Wait | undefined {
     this.rearm(now);
-    if (now <= this.deadline) return undefined;
-    const passed = this.wait;
+    if (!this.clock.passed(now)) return undefined;
+    const passed = this.clock.wait;
     this.timeout();
     return passed;
   }

@@ -2,7 +2,7 @@
 // each state, and the one bound of each wait.
 import { test } from 'node:test';
 import * as assert from 'node:assert/strict';
-import { boundOf, currentWait, rearms, type DeadlineSettings, type WaitState } from '../../src/http/deadlines';
+import { DeadlineClock, boundOf, currentWait, rearms, type DeadlineSettings, type WaitState } from '../../src/http/deadlines';
 
 const IDLE: WaitState = {
   gone: false, closing: false, waitingForHost: false, exchange: false, unsent: false,
@@ -63,4 +63,68 @@ test('progress re-arms only the wait it belongs to', () => {
   assert.ok(!rearms('app', 'send'), 'a reading client does not excuse a stuck app');
   assert.ok(!rearms('head', 'body'));
   assert.ok(!rearms('send', 'app'), 'an app that writes more does not excuse a client that reads nothing');
+});
+
+/** A clock the test moves by hand, counting its readings. */
+function manualClock(start: number): { now: number; reads: number; read: () => number } {
+  const c = { now: start, reads: 0, read: () => (c.reads++, c.now) };
+  return c;
+}
+
+const BOUNDS: DeadlineSettings = { ...SETTINGS, idleTimeoutMs: 100, requestTimeoutMs: 400, sendTimeoutMs: 50 };
+
+test('a clock arms a fresh deadline for each new wait, and keeps it while the wait stays', () => {
+  const t = manualClock(1000);
+  const clock = new DeadlineClock(BOUNDS, 'idle', t.read);
+  assert.equal(clock.wait, 'idle');
+  assert.equal(clock.deadline, 1100);
+  t.now = 1050;
+  clock.update('idle', 0);
+  assert.equal(clock.deadline, 1100, 'the same wait keeps its deadline');
+  assert.ok(!clock.passed(1100));
+  assert.ok(clock.passed(1101));
+  clock.update('app', 0);
+  assert.equal(clock.wait, 'app');
+  assert.equal(clock.deadline, 1450);
+  clock.update('head', 0, 2000);
+  assert.equal(clock.deadline, 2002, 'the caller\'s reading is used when given');
+});
+
+test('a clock reads the time only when it arms', () => {
+  const t = manualClock(0);
+  const clock = new DeadlineClock(BOUNDS, 'idle', t.read);
+  const after = t.reads;
+  for (let i = 0; i < 5; i++) clock.update('idle', 0);
+  clock.progress('app'); // not the current wait: nothing to re-arm
+  assert.equal(t.reads, after);
+  clock.update('app', 0);
+  assert.equal(t.reads, after + 1);
+});
+
+test('progress re-arms the current wait only; a send wait re-arms when the client took bytes, not when more were queued', () => {
+  const t = manualClock(0);
+  const clock = new DeadlineClock(BOUNDS, 'app', t.read);
+  t.now = 300;
+  clock.progress('app');
+  assert.equal(clock.deadline, 700);
+  t.now = 350;
+  clock.progress('send');
+  assert.equal(clock.deadline, 700);
+  clock.update('send', 1000);
+  assert.equal(clock.deadline, 400);
+  t.now = 380;
+  clock.update('send', 2000); // more queued: the client took nothing
+  assert.equal(clock.deadline, 400);
+  clock.update('send', 1500); // it took bytes
+  assert.equal(clock.deadline, 430);
+});
+
+test('a wait without a bound never passes; a stopped clock waits on nobody', () => {
+  const clock = new DeadlineClock({ ...BOUNDS, requestTimeoutMs: 0 }, 'app', () => 5);
+  assert.equal(clock.deadline, Infinity);
+  assert.ok(!clock.passed(Number.MAX_SAFE_INTEGER));
+  const idle = new DeadlineClock(BOUNDS, 'idle', () => 5);
+  idle.stop();
+  assert.equal(idle.wait, 'none');
+  assert.ok(!idle.passed(1e15));
 });
