@@ -32,8 +32,13 @@ export class AccessLogger {
       : openLogFile(logging.accessLog === '-' ? 'stdout' : { path: logging.accessLog });
   }
 
+  /** Whether an exchange would be logged: when not, the caller skips what only the entry needs (the client's address). */
+  get active(): boolean {
+    return this.file !== undefined || enabled('INFO');
+  }
+
   exchangeDone(connection: ExchangeSource, record: ExchangeRecord, remoteAddress: string): void {
-    if (this.file === undefined && !enabled('INFO')) return;
+    if (!this.active) return;
     const socket = connection.socket;
     const head = record.head;
     const now = Date.now();

@@ -360,11 +360,15 @@ export class Worker {
   private exchangeDone(source: Connection | StreamSide, record: ExchangeRecord): void {
     this.inFlight.delete(source);
     this.maybeResume();
-    // Behind the PROXY protocol the client is the one its header names.
-    const client = this.clientFacts.clientAddress(source.socket);
     const timeout = CLIENT_ERRORS[record.end];
-    if (timeout !== undefined && enabled('INFO')) log.info(`${client} ${timeout.code}: ${timeout.message}`);
-    this.access?.exchangeDone(source, record, client);
+    const logTimeout = timeout !== undefined && enabled('INFO');
+    const access = this.access !== undefined && this.access.active ? this.access : undefined;
+    if (logTimeout || access !== undefined) {
+      // Behind the PROXY protocol the client is the one its header names.
+      const client = this.clientFacts.clientAddress(source.socket);
+      if (logTimeout) log.info(`${client} ${timeout.code}: ${timeout.message}`);
+      access?.exchangeDone(source, record, client);
+    }
     this.stats.requestDone(source, record);
   }
 
