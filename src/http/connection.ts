@@ -160,7 +160,7 @@ export class Connection implements ExchangeSide {
     this.parser = new RequestParser(options.limits);
     this.settings = { ...options, lingerMs: LINGER_MS };
     this.remoteAddress = socket.remoteAddress ?? '-';
-    socket.setNoDelay(true);
+    // TCP_NODELAY is already set: inherited from the listening socket, or set by the server or the dealer (src/worker/worker.ts).
     this.arm('idle', Date.now());
     socket.on('data', this.onData);
     socket.on('drain', this.onSocketDrain);

@@ -278,9 +278,12 @@ export class Worker {
     const material = this.tlsMaterial;
     // allowHalfOpen: a client that shuts down its sending side after the
     // request still gets the response (RFC 9112 9.6); Connection closes later.
+    // noDelay (TCP_NODELAY, a setsockopt per connection) only where accepted
+    // sockets do not inherit it from the listening socket (ListenerInfo).
+    const noDelay = listener.kind === 'tcp' && !listener.noDelay;
     let server: net.Server;
     if (material === null) {
-      server = net.createServer({ noDelay: true, allowHalfOpen: true }, (socket) => this.accept(socket, 'http', listener));
+      server = net.createServer({ noDelay, allowHalfOpen: true }, (socket) => this.accept(socket, 'http', listener));
     } else {
       // node:tls (and OpenSSL's set-up) is loaded only by a worker that serves
       // TLS (bench/results/profile.md).
@@ -290,6 +293,7 @@ export class Worker {
           cert: material.cert,
           key: material.key,
           allowHalfOpen: true,
+          noDelay,
           // --http2: ALPN offers h2 first; a client that names neither gets HTTP/1.1.
           ...(this.http2 !== undefined ? { ALPNProtocols: ['h2', 'http/1.1'] } : {}),
         },
