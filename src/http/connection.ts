@@ -111,6 +111,14 @@ const HIGH_WATER = 64 * 1024; // parser bytes held before we stop reading the so
 const DISCARD_LIMIT = 256 * 1024; // unread body we drain to keep a connection; beyond it we close
 const LINGER_MS = 2000; // how long a closing connection keeps reading (and dropping) what the client still sends
 
+/** The deadline settings of the connections sharing `options` (one object per worker, not a copy per connection). */
+const settingsOf = new WeakMap<ConnectionOptions, DeadlineSettings>();
+function deadlineSettings(options: ConnectionOptions): DeadlineSettings {
+  let settings = settingsOf.get(options);
+  if (settings === undefined) settingsOf.set(options, (settings = { ...options, lingerMs: LINGER_MS }));
+  return settings;
+}
+
 export class Connection implements ExchangeSide {
   readonly parser: RequestParser;
   /** The response of the exchange in progress (or the last one). */
@@ -147,8 +155,6 @@ export class Connection implements ExchangeSide {
   /** A parsed request waits for a Python host (one is being started). */
   waitingForHost = false;
   destroyed = false;
-  /** The client's address, read once (a closed socket no longer knows it). */
-  readonly remoteAddress: string;
   private readonly settings: DeadlineSettings;
 
   constructor(
@@ -158,8 +164,7 @@ export class Connection implements ExchangeSide {
     private readonly events: ConnectionEvents,
   ) {
     this.parser = new RequestParser(options.limits);
-    this.settings = { ...options, lingerMs: LINGER_MS };
-    this.remoteAddress = socket.remoteAddress ?? '-';
+    this.settings = deadlineSettings(options);
     // TCP_NODELAY is already set: inherited from the listening socket, or set by the server or the dealer (src/worker/worker.ts).
     this.arm('idle', Date.now());
     socket.on('data', this.onData);

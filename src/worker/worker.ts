@@ -328,24 +328,27 @@ export class Worker {
     }
     this.stats.connectionAccepted();
     const facts = this.clientFacts.facts(socket, scheme, listener);
-    const http1 = (): void => {
-      const connection = new Connection(socket, this.connectionOptions, (conn, head) => this.startExchange(conn, head, facts), this.events);
-      this.connections.add(connection);
-      this.fresh.set(connection, Date.now());
-      this.maybePause();
-    };
     const h2 = this.http2;
-    if (h2 === undefined) return http1();
+    if (h2 === undefined) return this.http1(socket, facts);
     // --http2: TLS chose by ALPN; plain TCP by the first bytes (the h2c preface, or not).
-    if (scheme === 'https') return (socket as Tls.TLSSocket).alpnProtocol === 'h2' ? h2.accept(socket, facts) : http1();
+    if (scheme === 'https') return (socket as Tls.TLSSocket).alpnProtocol === 'h2' ? h2.accept(socket, facts) : this.http1(socket, facts);
     this.h2Pending.add(socket); // counted against --max-connections and dropped on a stop while undecided
     sniffPreface(socket, this.config.idleTimeoutMs, (kind) => {
       this.h2Pending.delete(socket);
       if (kind === 'h2') return h2.accept(socket, facts);
-      http1();
+      this.http1(socket, facts);
       socket.resume();
     });
     socket.once('close', () => this.h2Pending.delete(socket) && this.connectionClosed());
+  }
+
+  private http1(socket: net.Socket, facts: ConnectionFacts): void {
+    const connection = new Connection(socket, this.connectionOptions, (conn, head) => this.startExchange(conn, head, facts), this.events);
+    this.connections.add(connection);
+    // Fresh connections count toward the load only where the load decides anything (balance).
+    if (!this.balance) return;
+    this.fresh.set(connection, Date.now());
+    this.maybePause();
   }
 
   /** Plain-TCP sockets whose first bytes have not yet said HTTP/1.1 or HTTP/2. */
