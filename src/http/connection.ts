@@ -111,6 +111,14 @@ const HIGH_WATER = 64 * 1024; // parser bytes held before we stop reading the so
 const DISCARD_LIMIT = 256 * 1024; // unread body we drain to keep a connection; beyond it we close
 const LINGER_MS = 2000; // how long a closing connection keeps reading (and dropping) what the client still sends
 
+/** The deadline settings of the connections sharing `options` (one object per worker, not a copy per connection). */
+const settingsOf = new WeakMap<ConnectionOptions, DeadlineSettings>();
+function deadlineSettings(options: ConnectionOptions): DeadlineSettings {
+  let settings = settingsOf.get(options);
+  if (settings === undefined) settingsOf.set(options, (settings = { ...options, lingerMs: LINGER_MS }));
+  return settings;
+}
+
 export class Connection implements ExchangeSide {
   readonly parser: RequestParser;
   /** The response of the exchange in progress (or the last one). */
@@ -144,8 +152,6 @@ export class Connection implements ExchangeSide {
   /** A parsed request waits for a Python host (one is being started). */
   waitingForHost = false;
   destroyed = false;
-  /** The client's address, read once (a closed socket no longer knows it). */
-  readonly remoteAddress: string;
 
   constructor(
     readonly socket: Socket,
@@ -154,9 +160,8 @@ export class Connection implements ExchangeSide {
     private readonly events: ConnectionEvents,
   ) {
     this.parser = new RequestParser(options.limits);
-    this.clock = new DeadlineClock({ ...options, lingerMs: LINGER_MS }, 'idle');
-    this.remoteAddress = socket.remoteAddress ?? '-';
-    socket.setNoDelay(true);
+    this.clock = new DeadlineClock(deadlineSettings(options), 'idle');
+    // TCP_NODELAY is already set: inherited from the listening socket, or set by the server or the dealer (src/worker/worker.ts).
     socket.on('data', this.onData);
     socket.on('drain', this.onSocketDrain);
     socket.on('end', this.onSocketEnd);

@@ -9,7 +9,13 @@ import type { WorkerSnapshot } from './snapshot';
 import type { Bind } from '../net/bind-spec';
 
 /** What a worker knows of one listening socket: a Unix socket's peers have no address, and its path stands in for SERVER_NAME. */
-export type ListenerInfo = { readonly kind: 'tcp' } | { readonly kind: 'unix'; readonly path: string };
+/**
+ * A listening socket as a worker needs to know it. `noDelay`: the sockets
+ * accepted on it already have TCP_NODELAY (set on the listening socket, which
+ * Linux's accepted sockets inherit, or by the dealer on each socket), so the
+ * worker sets it on none (a system call per connection).
+ */
+export type ListenerInfo = { readonly kind: 'tcp'; readonly noDelay: boolean } | { readonly kind: 'unix'; readonly path: string };
 
 export interface WorkerConfig {
   /** Every address, resolved (src/config/binds.ts); the supervisor binds them, workers only accept. */

@@ -44,7 +44,7 @@ export class Dealer {
       });
       if (bind.kind === 'unix') applyUnixOptions(bind, unix);
       // An inherited Unix socket has no address Node can read.
-      if (typeof address === 'object' && address !== null) out.push({ port: address.port, address: address.address, info: { kind: 'tcp' } });
+      if (typeof address === 'object' && address !== null) out.push({ port: address.port, address: address.address, info: { kind: 'tcp', noDelay: true } });
       else out.push({ port: 0, address: '', info: { kind: 'unix', path: bind.kind === 'unix' ? bind.path : bind.kind === 'fd' ? inheritedUnixPath(bind.fd) : '' } });
     }
     return out;

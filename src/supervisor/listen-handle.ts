@@ -24,6 +24,8 @@ export type { Bind } from '../net/bind-spec';
 export interface RawHandle {
   /** TCP handles only: Node's Pipe handles have none. */
   getsockname?(out: { address?: string; port?: number; family?: string }): number;
+  /** TCP handles only: TCP_NODELAY on the socket (0, or a negative errno). */
+  setNoDelay?(on: boolean): number;
   close(): void;
 }
 
@@ -243,5 +245,15 @@ async function openOne(create: CreateServerHandle, bind: Bind, unix: UnixSocketO
     if (err !== 0) throw new BindError(bind, errorName(err));
     throw new SharedUnavailable(`getsockname gave no port for ${showBind(bind)}`);
   }
-  return { bind, handle, port: out.port, address: out.address ?? '', info: { kind: 'tcp' } };
+  return { bind, handle, port: out.port, address: out.address ?? '', info: { kind: 'tcp', noDelay: setListenerNoDelay(handle) } };
+}
+
+/**
+ * TCP_NODELAY on the listening socket: on Linux every socket accepted on it
+ * inherits the option (the kernel clones the listener's socket), so workers
+ * need no setsockopt(2) per connection (bench/results/profile.md, "Issue 13,
+ * session 4"). Elsewhere, or if it fails, the worker sets it on each socket.
+ */
+function setListenerNoDelay(handle: RawHandle): boolean {
+  return process.platform === 'linux' && typeof handle.setNoDelay === 'function' && handle.setNoDelay(true) === 0;
 }

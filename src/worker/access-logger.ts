@@ -45,8 +45,14 @@ export class AccessLogger {
     const entry: AccessEntry = {
       remoteAddress,
       remotePort: socket.remotePort ?? 0,
-      localAddress: socket.localAddress ?? '',
-      localPort: socket.localPort ?? 0,
+      // Read only by a format that names the server's port: getsockname(2)
+      // would otherwise be a system call per connection for nothing.
+      get localAddress(): string {
+        return socket.localAddress ?? '';
+      },
+      get localPort(): number {
+        return socket.localPort ?? 0;
+      },
       // A TLSSocket says so (asked without loading node:tls into a plain-HTTP worker).
       scheme: (socket as { encrypted?: boolean }).encrypted === true ? 'https' : 'http',
       headParsed: head !== undefined,

@@ -44,28 +44,51 @@ export class ClientFacts {
     const proxied = this.proxyStage?.clientOf(socket);
     const unixPeer = proxied === undefined && listener.kind === 'unix';
     const remoteAddress = proxied?.address ?? (unixPeer ? '' : (socket.remoteAddress ?? ''));
-    return {
+    return new SocketFacts(
+      socket,
+      listener,
       remoteAddress,
-      remotePort: proxied?.port ?? (unixPeer ? null : (socket.remotePort ?? 0)),
-      // A Unix-socket peer has no address: REMOTE_ADDR is '' and REMOTE_PORT is
-      // left out (gunicorn does the same); SERVER_NAME, when no Host names the
-      // server, is the socket's path (gunicorn's choice too), 'localhost' for
-      // an inherited socket whose path we do not know, and SERVER_PORT the
-      // scheme's port. Asked only for a request without a Host field:
-      // getsockname(2) would be a system call per connection otherwise wasted.
-      get localAddress(): string {
-        if (listener.kind === 'unix') return listener.path === '' ? 'localhost' : listener.path;
-        return socket.localAddress ?? '';
-      },
-      get localPort(): number {
-        if (listener.kind === 'unix') return scheme === 'https' ? 443 : 80;
-        return socket.localPort ?? 0;
-      },
-      scheme: proxied?.ssl === true ? 'https' : scheme,
-      tls: scheme === 'https',
+      proxied?.port ?? (unixPeer ? null : (socket.remotePort ?? 0)),
+      proxied?.ssl === true ? 'https' : scheme,
+      scheme === 'https',
       // Decided once per connection.
-      forwarded: unixPeer || this.forwarded.trusted.has(remoteAddress) ? this.forwarded : null,
-      rootPath: this.config.rootPath,
-    };
+      unixPeer || this.forwarded.trusted.has(remoteAddress) ? this.forwarded : null,
+      this.config.rootPath,
+    );
+  }
+}
+
+/**
+ * One connection's facts. A class rather than an object literal with
+ * getters: one is made per connection, and a literal's getters would be two
+ * new closures each time.
+ */
+class SocketFacts implements ConnectionFacts {
+  constructor(
+    private readonly socket: net.Socket,
+    private readonly listener: ListenerInfo,
+    readonly remoteAddress: string,
+    readonly remotePort: number | null,
+    readonly scheme: 'http' | 'https',
+    readonly tls: boolean,
+    readonly forwarded: ForwardedPolicy | null,
+    readonly rootPath: string,
+  ) {}
+
+  // A Unix-socket peer has no address: REMOTE_ADDR is '' and REMOTE_PORT is
+  // left out (gunicorn does the same); SERVER_NAME, when no Host names the
+  // server, is the socket's path (gunicorn's choice too), 'localhost' for
+  // an inherited socket whose path we do not know, and SERVER_PORT the
+  // scheme's port. Asked only for a request without a Host field:
+  // getsockname(2) would be a system call per connection otherwise wasted.
+  get localAddress(): string {
+    const listener = this.listener;
+    if (listener.kind === 'unix') return listener.path === '' ? 'localhost' : listener.path;
+    return this.socket.localAddress ?? '';
+  }
+
+  get localPort(): number {
+    if (this.listener.kind === 'unix') return this.tls ? 443 : 80;
+    return this.socket.localPort ?? 0;
   }
 }

@@ -50,6 +50,19 @@ const FRESH_MS = 250;
  */
 const PAUSE_BURST = 4;
 const PAUSE_REFILL_MS = 25;
+/**
+ * A pause whose room came back within QUICK_PAUSE_MS (say requests of a
+ * millisecond, a new connection each) spared the next clients no wait worth
+ * its cost: closing the handle, two IPC messages and seven system calls to
+ * get it back, in this worker and the supervisor. After such a pause the
+ * worker keeps accepting while saturated for QUIET_MS: a connection it takes
+ * then waits a millisecond or so for a thread. Pauses that last (slow
+ * requests: a connection landing on a saturated worker would wait long)
+ * keep the token bucket's pace (bench/results/profile.md, "Issue 13,
+ * session 4").
+ */
+const QUICK_PAUSE_MS = 20;
+const QUIET_MS = 250;
 
 export class Worker {
   private readonly connections = new Set<Connection>();
@@ -86,6 +99,10 @@ export class Worker {
   private pauses = 0;
   private pauseTokens = PAUSE_BURST;
   private tokensAt = 0;
+  /** When the pause in progress (or the last one) began. */
+  private pausedAt = 0;
+  /** No pause before this time: the last one was over too soon to have helped (QUICK_PAUSE_MS). */
+  private quietUntil = 0;
   constructor(
     private readonly config: WorkerConfig,
     private readonly report: (message: FromWorker) => void,
@@ -186,7 +203,11 @@ export class Worker {
     if (server.listening) return void raw.close?.(); // a duplicate: ours is open
     server.listen(handle, this.config.backlog, () => {
       if (!Array.from({ length: of }, (_, i) => this.servers[i]).every((s) => s?.listening === true)) return;
-      if (this.paused) log.debug(`accepting again (${this.load(Date.now())} busy)`);
+      if (this.paused) {
+        const now = Date.now();
+        if (now - this.pausedAt < QUICK_PAUSE_MS) this.quietUntil = now + QUIET_MS;
+        log.debug(`accepting again (${this.load(now)} busy)`);
+      }
       this.paused = false;
       this.wantSent = false;
       if (!this.servingReported) {
@@ -227,12 +248,13 @@ export class Worker {
   private maybePause(): void {
     if (!this.balance || this.paused || this.shuttingDown) return;
     const now = Date.now();
-    if (this.load(now) < this.config.threads) return;
+    if (now < this.quietUntil || this.load(now) < this.config.threads) return;
     this.pauseTokens = Math.min(PAUSE_BURST, this.pauseTokens + (now - this.tokensAt) / PAUSE_REFILL_MS);
     this.tokensAt = now;
     if (this.pauseTokens < 1) return;
     this.pauseTokens--;
     this.paused = true;
+    this.pausedAt = now;
     this.pauses++;
     log.debug(`saturated (${this.load(Date.now())} busy): not accepting (pause ${this.pauses})`);
     for (const server of this.servers) if (server.listening) server.close();
@@ -256,9 +278,12 @@ export class Worker {
     const material = this.tlsMaterial;
     // allowHalfOpen: a client that shuts down its sending side after the
     // request still gets the response (RFC 9112 9.6); Connection closes later.
+    // noDelay (TCP_NODELAY, a setsockopt per connection) only where accepted
+    // sockets do not inherit it from the listening socket (ListenerInfo).
+    const noDelay = listener.kind === 'tcp' && !listener.noDelay;
     let server: net.Server;
     if (material === null) {
-      server = net.createServer({ noDelay: true, allowHalfOpen: true }, (socket) => this.accept(socket, 'http', listener));
+      server = net.createServer({ noDelay, allowHalfOpen: true }, (socket) => this.accept(socket, 'http', listener));
     } else {
       // node:tls (and OpenSSL's set-up) is loaded only by a worker that serves
       // TLS (bench/results/profile.md).
@@ -268,6 +293,7 @@ export class Worker {
           cert: material.cert,
           key: material.key,
           allowHalfOpen: true,
+          noDelay,
           // --http2: ALPN offers h2 first; a client that names neither gets HTTP/1.1.
           ...(this.http2 !== undefined ? { ALPNProtocols: ['h2', 'http/1.1'] } : {}),
         },
@@ -302,24 +328,27 @@ export class Worker {
     }
     this.stats.connectionAccepted();
     const facts = this.clientFacts.facts(socket, scheme, listener);
-    const http1 = (): void => {
-      const connection = new Connection(socket, this.connectionOptions, (conn, head) => this.startExchange(conn, head, facts), this.events);
-      this.connections.add(connection);
-      this.fresh.set(connection, Date.now());
-      this.maybePause();
-    };
     const h2 = this.http2;
-    if (h2 === undefined) return http1();
+    if (h2 === undefined) return this.http1(socket, facts);
     // --http2: TLS chose by ALPN; plain TCP by the first bytes (the h2c preface, or not).
-    if (scheme === 'https') return (socket as Tls.TLSSocket).alpnProtocol === 'h2' ? h2.accept(socket, facts) : http1();
+    if (scheme === 'https') return (socket as Tls.TLSSocket).alpnProtocol === 'h2' ? h2.accept(socket, facts) : this.http1(socket, facts);
     this.h2Pending.add(socket); // counted against --max-connections and dropped on a stop while undecided
     sniffPreface(socket, this.config.idleTimeoutMs, (kind) => {
       this.h2Pending.delete(socket);
       if (kind === 'h2') return h2.accept(socket, facts);
-      http1();
+      this.http1(socket, facts);
       socket.resume();
     });
     socket.once('close', () => this.h2Pending.delete(socket) && this.connectionClosed());
+  }
+
+  private http1(socket: net.Socket, facts: ConnectionFacts): void {
+    const connection = new Connection(socket, this.connectionOptions, (conn, head) => this.startExchange(conn, head, facts), this.events);
+    this.connections.add(connection);
+    // Fresh connections count toward the load only where the load decides anything (balance).
+    if (!this.balance) return;
+    this.fresh.set(connection, Date.now());
+    this.maybePause();
   }
 
   /** Plain-TCP sockets whose first bytes have not yet said HTTP/1.1 or HTTP/2. */

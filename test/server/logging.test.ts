@@ -52,6 +52,18 @@ describe('the access log', () => {
     }
   });
 
+  test('the environ atoms of the connection: server and remote port (the server\'s address is asked only for such a format)', async () => {
+    const file = path.join(dir, 'ports.log');
+    const server = await startServer(APP, { args: ['--access-log', file, '--access-log-format', '%({server_port}e)s %({remote_port}e)s %(h)s'] });
+    try {
+      assert.equal((await request(server.port, get('/one', 'Connection: close\r\n'))).status, 200);
+      const lines = await waitFor('one access line', linesOf(file, 1));
+      assert.match(lines[0] ?? '', new RegExp(`^${server.port} \\d+ 127\\.0\\.0\\.1$`));
+    } finally {
+      await server.stop();
+    }
+  });
+
   test('--access-log - writes the default (combined) format to stdout', async () => {
     const server = await startServer(APP, { args: ['--access-log', '-'] });
     let stdout = '';

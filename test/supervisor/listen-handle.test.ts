@@ -4,6 +4,8 @@
 import { test } from 'node:test';
 import * as assert from 'node:assert/strict';
 import * as net from 'node:net';
+import { spawnSync } from 'node:child_process';
+import { PYTHON } from '../support/server';
 import { BindError, SharedUnavailable, createServerHandleOf, openSharedListeners } from '../../src/supervisor/listen-handle';
 
 test('a TCP bind on port 0 gives a handle and the port the kernel chose', async () => {
@@ -11,6 +13,28 @@ test('a TCP bind on port 0 gives a handle and the port the kernel chose', async 
   assert.ok(listener);
   assert.ok(listener.port > 0);
   listener.handle.close();
+});
+
+test('on Linux a TCP listening socket has TCP_NODELAY, and the sockets accepted on it inherit it (workers set it on none)', { skip: process.platform !== 'linux' }, async () => {
+  const [listener] = await openSharedListeners([{ kind: 'tcp', host: '127.0.0.1', port: 0 }]);
+  assert.ok(listener);
+  try {
+    assert.deepEqual(listener.info, { kind: 'tcp', noDelay: true });
+    const fd = (listener.handle as unknown as { fd: number }).fd;
+    assert.ok(fd > 0);
+    // Python reads the options of the very socket (our descriptor as its fd 3) and of one accepted on it.
+    const script = [
+      'import socket',
+      'l = socket.socket(fileno=3); l.listen()',
+      'c = socket.create_connection(l.getsockname()); a, _ = l.accept()',
+      'print(l.getsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY), a.getsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY))',
+    ].join('\n');
+    const run = spawnSync(PYTHON, ['-c', script], { stdio: ['ignore', 'pipe', 'pipe', fd], encoding: 'utf8', timeout: 10_000 });
+    assert.equal(run.stderr, '');
+    assert.equal(run.stdout.trim(), '1 1');
+  } finally {
+    listener.handle.close();
+  }
 });
 
 test('a host name is resolved before binding', async () => {
