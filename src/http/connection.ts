@@ -146,7 +146,6 @@ export class Connection implements ExchangeSide {
   destroyed = false;
   /** The client's address, read once (a closed socket no longer knows it). */
   readonly remoteAddress: string;
-  private readonly settings: DeadlineSettings;
 
   constructor(
     readonly socket: Socket,
@@ -155,10 +154,9 @@ export class Connection implements ExchangeSide {
     private readonly events: ConnectionEvents,
   ) {
     this.parser = new RequestParser(options.limits);
-    this.settings = { ...options, lingerMs: LINGER_MS };
+    this.clock = new DeadlineClock({ ...options, lingerMs: LINGER_MS }, 'idle');
     this.remoteAddress = socket.remoteAddress ?? '-';
     socket.setNoDelay(true);
-    this.clock = new DeadlineClock(this.settings, 'idle');
     socket.on('data', this.onData);
     socket.on('drain', this.onSocketDrain);
     socket.on('end', this.onSocketEnd);
