@@ -1,11 +1,14 @@
-"""The host's end of the bridge socket (fd 3): one reader, many writers.
+"""The host's end of the bridge socket (fd 3): one reader at a time, many
+writers.
 
-The reader loop runs in the main thread. It reads in bulk (recv_into a large
-buffer), splits frames with struct.unpack_from and routes them to streams;
-it never sends, so it can never block on a full socket while the worker is
-blocked on ours. Application threads send whole frames under one lock, one
-sendall per frame (or per batch of whole frames from the outbox, see
-Channel.final), so frames of different streams never interleave.
+read_frames() reads in bulk (recv_into a large buffer), splits frames with
+struct.unpack_from and routes them to streams; it never sends, so reading
+can never block on a full socket while the worker is blocked on ours. It is
+called by the main thread's reader loop (run_reader), or on Linux by
+whichever thread pool.py lets read (one at a time). Application threads
+send whole frames under one lock, one sendall per frame (or per batch of
+whole frames from the outbox, see Channel.final), so frames of different
+streams never interleave.
 
 EOF, a socket error or a protocol error means the worker is gone or cannot
 be trusted: the host exits at once with os._exit(0), whatever application

@@ -1,0 +1,97 @@
+"""Who reads the bridge socket (pool.py): the application thread that runs
+the request, one wake-up per request when requests come one at a time,
+and a standby reader for frames that arrive while every thread is busy."""
+
+import json
+import os
+import time
+import unittest
+
+from .harness import HostTestCase, P
+
+MIB = 1024 * 1024
+
+
+def voluntary_switches(pid):
+    """Voluntary context switches of every thread of ``pid`` (Linux)."""
+    total = 0
+    for tid in os.listdir("/proc/%d/task" % pid):
+        try:
+            with open("/proc/%d/task/%s/status" % (pid, tid)) as fh:
+                for line in fh:
+                    if line.startswith("voluntary_ctxt_switches"):
+                        total += int(line.split()[1])
+        except FileNotFoundError:
+            pass  # a thread that ended meanwhile
+    return total
+
+
+@unittest.skipUnless(os.path.isdir("/proc/self/task"), "needs /proc")
+class OneAtATime(HostTestCase):
+    HOST_OPTIONS = {"threads": 4}
+
+    def test_a_lone_request_wakes_one_thread_only(self):
+        # With a reader thread handing each request to an application
+        # thread, a request cost ~4.7 voluntary context switches (reader,
+        # application thread, GIL hand-offs, the reader's pause); the thread
+        # that reads it now runs it: one wake-up for the request's arrival.
+        for _ in range(20):  # warm up
+            self.assertEqual(self.get("/list").ended, "HEAD_END")
+        n = 300
+        before = voluntary_switches(self.host.pid)
+        for _ in range(n):
+            self.assertEqual(self.get("/list").body, b"hello world")
+        per_request = (voluntary_switches(self.host.pid) - before) / n
+        self.assertLess(per_request, 2.0, "%.2f voluntary context switches per request" % per_request)
+
+
+class Together(HostTestCase):
+    HOST_OPTIONS = {"threads": 2}
+
+    def test_requests_read_together_run_on_different_threads(self):
+        # One recv brings both: the reading thread runs one and wakes an
+        # idle thread for the other.
+        a, b = self.sid(), self.sid()
+        head = P.encode_request_head("GET", "/sleep", "t=0.4", "HTTP/1.1", "127.0.0.1", 1, "localhost", 80, "http", "")
+        started = time.monotonic()
+        self.host.send_raw(P.encode_frame(P.REQUEST, a, head) + P.encode_frame(P.REQUEST, b, head))
+        results = [json.loads(self.host.response(sid).body.decode()) for sid in (a, b)]
+        self.assertLess(time.monotonic() - started, 0.75)  # one after another: 0.8 s
+        self.assertNotEqual(results[0]["thread"], results[1]["thread"])
+
+
+class AllBusy(HostTestCase):
+    HOST_OPTIONS = {"threads": 2, "response_window": MIB}
+
+    def test_credit_reaches_a_waiting_stream_while_the_other_thread_is_stuck(self):
+        # No application thread waits on the socket: the standby reader
+        # must read the CREDIT frames.
+        stuck, big = self.sid(), self.sid()
+        tok = self.token()
+        self.host.request(stuck, path="/block", query="tok=" + tok)
+        deadline = time.monotonic() + 5
+        while self.host.marker("blocking-" + tok) is None and time.monotonic() < deadline:
+            time.sleep(0.01)
+        self.host.request(big, path="/big", query="n=%d" % (3 * MIB))
+        r = self.host.response(big, timeout=10, auto_credit=True)
+        self.assertEqual(r.ended, "END")
+        self.assertEqual(len(r.body), 3 * MIB)
+
+    def test_status_is_answered_while_every_thread_runs_the_application(self):
+        first, second = self.sid(), self.sid()
+        self.host.request(first, path="/sleep", query="t=1")
+        self.host.request(second, path="/sleep", query="t=1")
+        time.sleep(0.2)
+        self.host.send(P.STATUS, 0, P.encode_status_query(7, 0))
+        started = time.monotonic()
+        ftype, sid, payload = self.host.frame_for(0, timeout=2)
+        self.assertEqual(ftype, P.STATUS_REPLY)
+        query, report = P.decode_status_reply(payload)
+        self.assertEqual((query, report["busy"]), (7, 2))
+        self.assertLess(time.monotonic() - started, 0.5)  # the worker gives up at 500 ms
+        for sid in (first, second):
+            self.assertEqual(self.host.response(sid).ended, "HEAD_END")
+
+
+if __name__ == "__main__":
+    unittest.main()
