@@ -67,15 +67,30 @@ class AllBusy(HostTestCase):
         # No application thread waits on the socket: the standby reader
         # must read the CREDIT frames.
         stuck, big = self.sid(), self.sid()
-        tok = self.token()
-        self.host.request(stuck, path="/block", query="tok=" + tok)
-        deadline = time.monotonic() + 5
-        while self.host.marker("blocking-" + tok) is None and time.monotonic() < deadline:
-            time.sleep(0.01)
+        self.host.request(stuck, path="/sleep", query="t=1.5")
+        time.sleep(0.2)
         self.host.request(big, path="/big", query="n=%d" % (3 * MIB))
         r = self.host.response(big, timeout=10, auto_credit=True)
         self.assertEqual(r.ended, "END")
         self.assertEqual(len(r.body), 3 * MIB)
+        self.assertEqual(self.host.response(stuck).ended, "HEAD_END")
+
+    def test_a_body_larger_than_the_receive_buffer_arrives_while_the_other_thread_is_stuck(self):
+        # More than one recv's worth (256 KiB) in the socket at once: the
+        # reading thread must take all of it, or the rest waits for a
+        # wake-up that never comes.
+        stuck, echo = self.sid(), self.sid()
+        self.host.request(stuck, path="/sleep", query="t=1.5")
+        time.sleep(0.2)
+        body = bytes(range(256)) * (3 * 4096)  # 3 MiB
+        head = P.encode_request_head("POST", "/echo", "", "HTTP/1.1", "127.0.0.1", 1, "localhost", 80, "http", "b")
+        frames = [P.encode_frame(P.REQUEST, echo, head)]
+        frames += [P.encode_frame(P.BODY, echo, body[i:i + 65536]) for i in range(0, len(body), 65536)]
+        frames.append(P.encode_frame(P.BODY_END, echo))
+        self.host.send_raw(b"".join(frames))
+        r = self.host.response(echo, timeout=10, auto_credit=True)
+        self.assertEqual(json.loads(r.body.decode()), [body.decode("latin-1")])
+        self.assertEqual(self.host.response(stuck).ended, "HEAD_END")
 
     def test_status_is_answered_while_every_thread_runs_the_application(self):
         first, second = self.sid(), self.sid()

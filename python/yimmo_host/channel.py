@@ -166,6 +166,7 @@ class Channel(object):
         self._rbuf = bytearray(RECV_BUFFER)
         self._rview = memoryview(self._rbuf)
         self._rstart = self._rend = 0
+        self.read_more = False  # the last read_frames() filled the buffer
 
     # ------------------------------------------------------------ sending
 
@@ -352,9 +353,13 @@ class Channel(object):
                 view[:pending] = bytes(view[start:end])
             start, end = 0, pending
             self._rstart, self._rend = start, end
+        self.read_more = False
+        room = len(buf) - end
         n = self.sock.recv_into(view[end:], 0, flags)
         if not n:
             return False
+        # Filled every byte of room: more may be waiting (pool.py reads on).
+        self.read_more = n == room
         end += n
         self._rend = end
         pos = start

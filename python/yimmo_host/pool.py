@@ -174,8 +174,14 @@ class Pool(object):
             if readable:
                 with read_lock:
                     read(_DONTWAIT)
+                    # Read all there is before running anything: the kernel
+                    # woke this thread alone for it, and no other waiter
+                    # would be told about bytes left behind.
+                    while ch.read_more:
+                        read(_DONTWAIT)
 
     def _standby_loop(self):
+        ch = self.ch
         poll = self._standby.poll
         read_lock = self._read_lock
         read = self.ch.read_guarded
@@ -186,6 +192,8 @@ class Pool(object):
             while True:
                 with read_lock:
                     read(_DONTWAIT)
+                    while ch.read_more:
+                        read(_DONTWAIT)
                 if self._ready:
                     self._wake_spare()
                 with lock:
