@@ -46,18 +46,18 @@ class OneAtATime(HostTestCase):
 
 
 class Together(HostTestCase):
-    HOST_OPTIONS = {"threads": 2}
+    HOST_OPTIONS = {"threads": 3}
 
     def test_requests_read_together_run_on_different_threads(self):
-        # One recv brings both: the reading thread runs one and wakes an
-        # idle thread for the other.
-        a, b = self.sid(), self.sid()
-        head = P.encode_request_head("GET", "/sleep", "t=0.4", "HTTP/1.1", "127.0.0.1", 1, "localhost", 80, "http", "")
+        # One recv brings all three: the reading thread runs one and wakes
+        # an idle thread for each of the others.
+        sids = [self.sid() for _ in range(3)]
+        head = P.encode_request_head("GET", "/sleep", "t=1", "HTTP/1.1", "127.0.0.1", 1, "localhost", 80, "http", "")
         started = time.monotonic()
-        self.host.send_raw(P.encode_frame(P.REQUEST, a, head) + P.encode_frame(P.REQUEST, b, head))
-        results = [json.loads(self.host.response(sid).body.decode()) for sid in (a, b)]
-        self.assertLess(time.monotonic() - started, 0.75)  # one after another: 0.8 s
-        self.assertNotEqual(results[0]["thread"], results[1]["thread"])
+        self.host.send_raw(b"".join(P.encode_frame(P.REQUEST, sid, head) for sid in sids))
+        results = [json.loads(self.host.response(sid).body.decode()) for sid in sids]
+        self.assertLess(time.monotonic() - started, 1.8)  # two after another: 2 s
+        self.assertEqual(len({r["thread"] for r in results}), 3)
 
 
 class AllBusy(HostTestCase):

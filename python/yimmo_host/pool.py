@@ -108,11 +108,14 @@ class Pool(object):
             if n <= 0:
                 return
             self._waking += n
-        try:
-            os.write(self._wake_w, b"\0" * n)
-        except BlockingIOError:  # cannot happen below 64 KiB of wake-ups in flight
-            with self._lock:
-                self._waking -= n
+        # One write per thread: each write is one wake-up of one waiter
+        # (n bytes in one write would wake a single thread).
+        for _ in range(n):
+            try:
+                os.write(self._wake_w, b"\0")
+            except BlockingIOError:  # cannot happen below 64 KiB of wake-ups in flight
+                with self._lock:
+                    self._waking -= 1
 
     # ------------------------------------------------------------ threads
 
