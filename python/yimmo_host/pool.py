@@ -43,8 +43,9 @@ _EXCLUSIVE = getattr(select, "EPOLLEXCLUSIVE", 0)
 _DONTWAIT = getattr(socket, "MSG_DONTWAIT", 0)
 # How long the standby reader may leave the socket unread while every
 # application thread runs the application and no stream waits for a frame:
-# the most a CANCEL, DUMP_STACK or STATUS can wait (the worker's request
-# timeout, the shortest thing that sends them, is seconds).
+# the most a CANCEL (a client gone: its response goes on being produced, or
+# its queued request may start, that much longer), a DUMP_STACK or a STATUS
+# (the worker waits 500 ms for it) can wait to be read.
 STANDBY_NAP = 0.05
 
 
