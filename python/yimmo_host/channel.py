@@ -316,8 +316,6 @@ class Channel(object):
         try:
             if self.read_frames(flags):
                 return
-        except BlockingIOError:
-            return
         except OSError as exc:
             _exit_now("bridge socket failed: %s" % exc)
         except ProtocolError as exc:
@@ -329,10 +327,10 @@ class Channel(object):
         _exit_now("bridge socket closed by the worker")
 
     def read_frames(self, flags):
-        """One recv (``flags``: 0, or MSG_DONTWAIT, which raises
-        BlockingIOError when nothing is there) and the routing of every
-        complete frame it finished. Returns False at EOF. One thread at a
-        time: the buffer state lives on the channel."""
+        """One recv (``flags``: 0, or MSG_DONTWAIT: then nothing there is
+        no error) and the routing of every complete frame it finished.
+        Returns False at EOF. One thread at a time: the buffer state lives
+        on the channel."""
         unpack_from = HEADER.unpack_from
         streams = self.streams
         buf, view, start, end = self._rbuf, self._rview, self._rstart, self._rend
@@ -355,7 +353,10 @@ class Channel(object):
             self._rstart, self._rend = start, end
         self.read_more = False
         room = len(buf) - end
-        n = self.sock.recv_into(view[end:], 0, flags)
+        try:
+            n = self.sock.recv_into(view[end:], 0, flags)
+        except BlockingIOError:
+            return True  # MSG_DONTWAIT and nothing there (another thread read it)
         if not n:
             return False
         # Filled every byte of room: more may be waiting (pool.py reads on).
