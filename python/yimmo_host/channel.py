@@ -1,11 +1,14 @@
-"""The host's end of the bridge socket (fd 3): one reader, many writers.
+"""The host's end of the bridge socket (fd 3): one reader at a time, many
+writers.
 
-The reader loop runs in the main thread. It reads in bulk (recv_into a large
-buffer), splits frames with struct.unpack_from and routes them to streams;
-it never sends, so it can never block on a full socket while the worker is
-blocked on ours. Application threads send whole frames under one lock, one
-sendall per frame (or per batch of whole frames from the outbox, see
-Channel.final), so frames of different streams never interleave.
+read_frames() reads in bulk (recv_into a large buffer), splits frames with
+struct.unpack_from and routes them to streams; it never sends, so reading
+can never block on a full socket while the worker is blocked on ours. It is
+called by the main thread's reader loop (run_reader), or on Linux by
+whichever thread pool.py lets read (one at a time). Application threads
+send whole frames under one lock, one sendall per frame (or per batch of
+whole frames from the outbox, see Channel.final), so frames of different
+streams never interleave.
 
 EOF, a socket error or a protocol error means the worker is gone or cannot
 be trusted: the host exits at once with os._exit(0), whatever application
@@ -37,6 +40,8 @@ MIN_ROOM = 64 * 1024
 OUTBOX_FRAMES = 16
 OUTBOX_BYTES = 64 * 1024
 OUTBOX_DELAY = 0.002
+# A stream that ran this long has its last frame sent at once (see final).
+OUTBOX_SLOW = 0.0005
 FLUSHER_IDLE_POLLS = 50
 # How long the reader waits before reading again while requests are queued.
 READER_PAUSE = 0.0002
@@ -65,8 +70,12 @@ class Stream(object):
     __slots__ = (
         "sid", "payload", "mutex", "cond", "granted", "used", "cancelled",
         "buf", "body_done", "body_error", "file_done", "thread", "env",
-        "direct", "direct_go", "direct_refused", "queued",
+        "direct", "direct_go", "direct_refused", "queued", "started",
     )
+
+    # Called with +1 before a thread blocks in wait() and -1 after (the
+    # pool's standby reader must not nap while a stream waits for a frame).
+    blocking = None
 
     def __init__(self, sid, payload, window, mutex):
         self.sid = sid
@@ -86,6 +95,7 @@ class Stream(object):
         self.direct_go = None      # DIRECT_GO payload: connection ID, the HTTP head to write first
         self.direct_refused = False  # DIRECT_REFUSED: send the body over the bridge after all
         self.queued = _monotonic()  # when it arrived: the wait for a thread is measured from here
+        self.started = 0.0         # when a thread took it
 
     def wait(self, ready, timeout=None):
         """Block until ``ready()`` is true (checked under the mutex), or
@@ -96,17 +106,24 @@ class Stream(object):
                 return True
             if self.cond is None:
                 self.cond = threading.Condition(self.mutex)
-            if timeout is None:
+            hook = Stream.blocking
+            if hook is not None:
+                hook(1)  # pool.py: somebody must read the socket for us now
+            try:
+                if timeout is None:
+                    while not ready():
+                        self.cond.wait()
+                    return True
+                deadline = _monotonic() + timeout
                 while not ready():
-                    self.cond.wait()
+                    left = deadline - _monotonic()
+                    if left <= 0:
+                        return False
+                    self.cond.wait(left)
                 return True
-            deadline = _monotonic() + timeout
-            while not ready():
-                left = deadline - _monotonic()
-                if left <= 0:
-                    return False
-                self.cond.wait(left)
-            return True
+            finally:
+                if hook is not None:
+                    hook(-1)
 
     def wake(self):
         # Caller holds self.mutex.
@@ -144,6 +161,12 @@ class Channel(object):
         self._flusher_asleep = True
         self._flush_wanted = threading.Lock()
         self._flush_wanted.acquire()
+        # The receive buffer (read_frames): bytes [_rstart, _rend) are read
+        # and not yet routed.
+        self._rbuf = bytearray(RECV_BUFFER)
+        self._rview = memoryview(self._rbuf)
+        self._rstart = self._rend = 0
+        self.read_more = False  # the last read_frames() filled the buffer
 
     # ------------------------------------------------------------ sending
 
@@ -176,15 +199,20 @@ class Channel(object):
         else:
             self.send_parts(HEADER.pack(n, ftype, sid), payload)
 
-    def final(self, data):
+    def final(self, data, stream):
         """Send a stream's last frame (HEAD_END, END, ABORT). While other
         requests wait in the queue it joins the outbox instead: the thread
         is about to handle the next one and sends both together. The outbox
         is flushed when the queue runs dry, when it holds OUTBOX_FRAMES or
         OUTBOX_BYTES, before a thread waits for anything, and at the latest
         about OUTBOX_DELAY later by the flusher thread (a slow next request
-        must not hold a finished response back)."""
-        if self.queue.empty():
+        must not hold a finished response back).
+
+        A stream that took OUTBOX_SLOW or more is sent at once: its thread's
+        next request will likely be as slow, so nothing would join it before
+        the flusher sends it, and waking the flusher every OUTBOX_DELAY costs
+        more than the send it saves (bench/results/profile.md, Django)."""
+        if self.queue.empty() or _monotonic() - stream.started >= OUTBOX_SLOW:
             self.send(data)
             return
         with self._out_lock:
@@ -268,130 +296,165 @@ class Channel(object):
         _exit_now("bridge socket closed by the worker")
 
     def _read_loop(self):
-        recv_into = self.sock.recv_into
-        unpack_from = HEADER.unpack_from
-        streams = self.streams
+        # The dedicated reader (python/yimmo_host/pool.py is the other
+        # scheme): blocking reads, a pause while requests are queued.
         queue_empty = self.queue.empty
-        buf = bytearray(RECV_BUFFER)
-        view = memoryview(buf)
-        start = end = 0
+        read = self.read_frames
         while True:
-            if len(buf) - end < MIN_ROOM:
-                # Little room left: move the partial frame to the front, or
-                # grow the buffer when one frame is larger than all of it.
-                pending = end - start
-                need = pending + MIN_ROOM
-                if pending >= HEADER_SIZE:
-                    need = max(need, HEADER_SIZE + unpack_from(buf, start)[0])
-                if need > len(buf):
-                    nbuf = bytearray(max(need, 2 * len(buf)))
-                    nbuf[:pending] = view[start:end]
-                    view.release()
-                    buf, view = nbuf, memoryview(nbuf)
-                else:
-                    view[:pending] = bytes(view[start:end])
-                start, end = 0, pending
             if not queue_empty():
                 # The application threads have a backlog: no hurry to read
                 # more requests. Waiting a moment lets frames pile up, so one
                 # recv takes many and the reader and the application threads
                 # fight for the GIL less often (python/bench_host.py).
                 _sleep(READER_PAUSE)
-            n = recv_into(view[end:])
-            if not n:
+            if not read(0):
                 return
-            end += n
-            pos = start
-            while end - pos >= HEADER_SIZE:
-                length, ftype, sid = unpack_from(buf, pos)
-                if length > MAX_PAYLOAD:
-                    raise ProtocolError("frame of %d bytes exceeds 16 MiB" % length)
-                fend = pos + HEADER_SIZE + length
-                if fend > end:
-                    break
-                pstart = pos + HEADER_SIZE
-                pos = fend
-                if ftype == REQUEST:
-                    if not sid or sid in streams:
-                        raise ProtocolError("REQUEST for stream %d, which is open or 0" % sid)
-                    stream = Stream(sid, bytes(view[pstart:fend]), self.response_window, self._new_lock())
-                    streams[sid] = stream
-                    self.queue.put(stream)
-                    continue
-                if ftype == STATUS and not sid:
-                    status.answer_later(self, bytes(view[pstart:fend]))
-                    continue
-                if ftype == FORGET and not sid:
-                    if length != 4:
-                        raise ProtocolError("FORGET payload of %d bytes" % length)
-                    if self.handoff is not None:
-                        self.handoff.forget(U32.unpack_from(buf, pstart)[0])
-                    continue
-                stream = streams.get(sid)
-                if ftype == BODY:
-                    if stream is not None:
-                        with stream.mutex:
-                            stream.buf += view[pstart:fend]
-                            stream.wake()
-                elif ftype == CREDIT:
-                    if length != 4:
-                        raise ProtocolError("CREDIT payload of %d bytes" % length)
-                    if stream is not None:
-                        amount = U32.unpack_from(buf, pstart)[0]
-                        with stream.mutex:
-                            stream.granted += amount
-                            stream.wake()
-                elif ftype == BODY_END:
-                    if stream is not None:
-                        with stream.mutex:
-                            stream.body_done = True
-                            stream.wake()
-                elif ftype == CANCEL:
-                    if stream is not None:
-                        with stream.mutex:
-                            stream.cancelled = True
-                            stream.wake()
-                elif ftype == BODY_ERROR:
-                    if stream is not None:
-                        reason = bytes(view[pstart:fend]).decode("utf-8", "replace") or "request body failed"
-                        with stream.mutex:
-                            stream.body_error = reason
-                            stream.wake()
-                elif ftype == FILE_DONE:
-                    if length != 1:
-                        raise ProtocolError("FILE_DONE payload of %d bytes" % length)
-                    if stream is not None:
-                        with stream.mutex:
-                            stream.file_done = buf[pstart]
-                            stream.wake()
-                elif ftype == DIRECT_GO:
-                    if stream is not None:
-                        head = bytes(view[pstart:fend])
-                        with stream.mutex:
-                            stream.direct_go = head
-                            stream.wake()
-                elif ftype == DIRECT_REFUSED:
-                    if stream is not None:
-                        with stream.mutex:
-                            stream.direct_refused = True
-                            stream.wake()
-                elif ftype == DUMP_STACK:
-                    if stream is not None:
-                        self.dump_stack(stream)
-                else:
-                    raise ProtocolError("unexpected frame type 0x%02x (%s) from the worker"
-                                     % (ftype, NAMES.get(ftype, "unknown")))
-                if not sid:
-                    raise ProtocolError("frame type 0x%02x on stream 0" % ftype)
-            if pos == end:
-                start = end = 0
-                if len(buf) > RECV_BUFFER:
-                    # A huge frame grew the buffer; give the memory back.
-                    view.release()
-                    buf = bytearray(RECV_BUFFER)
-                    view = memoryview(buf)
+
+    def read_guarded(self, flags):
+        """read_frames() for a thread that is not the reader loop: the same
+        exits on a broken socket or a protocol error."""
+        try:
+            if self.read_frames(flags):
+                return
+        except OSError as exc:
+            _exit_now("bridge socket failed: %s" % exc)
+        except ProtocolError as exc:
+            log.error("bridge protocol error: %s" % exc)
+            _exit_now("protocol error")
+        except Exception:  # a bug of ours: the stream state cannot be trusted
+            log.error("bridge reader failed:\n%s" % traceback.format_exc().rstrip())
+            _exit_now("reader failed")
+        _exit_now("bridge socket closed by the worker")
+
+    def read_frames(self, flags):
+        """One recv (``flags``: 0, or MSG_DONTWAIT: then nothing there is
+        no error) and the routing of every complete frame it finished.
+        Returns False at EOF. One thread at a time: the buffer state lives
+        on the channel."""
+        unpack_from = HEADER.unpack_from
+        streams = self.streams
+        buf, view, start, end = self._rbuf, self._rview, self._rstart, self._rend
+        if len(buf) - end < MIN_ROOM:
+            # Little room left: move the partial frame to the front, or
+            # grow the buffer when one frame is larger than all of it.
+            pending = end - start
+            need = pending + MIN_ROOM
+            if pending >= HEADER_SIZE:
+                need = max(need, HEADER_SIZE + unpack_from(buf, start)[0])
+            if need > len(buf):
+                nbuf = bytearray(max(need, 2 * len(buf)))
+                nbuf[:pending] = view[start:end]
+                view.release()
+                buf, view = nbuf, memoryview(nbuf)
+                self._rbuf, self._rview = buf, view
             else:
-                start = pos
+                view[:pending] = bytes(view[start:end])
+            start, end = 0, pending
+            self._rstart, self._rend = start, end
+        self.read_more = False
+        room = len(buf) - end
+        try:
+            n = self.sock.recv_into(view[end:], 0, flags)
+        except BlockingIOError:
+            return True  # MSG_DONTWAIT and nothing there (another thread read it)
+        if not n:
+            return False
+        # Filled every byte of room: more may be waiting (pool.py reads on).
+        self.read_more = n == room
+        end += n
+        self._rend = end
+        pos = start
+        while end - pos >= HEADER_SIZE:
+            length, ftype, sid = unpack_from(buf, pos)
+            if length > MAX_PAYLOAD:
+                raise ProtocolError("frame of %d bytes exceeds 16 MiB" % length)
+            fend = pos + HEADER_SIZE + length
+            if fend > end:
+                break
+            pstart = pos + HEADER_SIZE
+            pos = fend
+            if ftype == REQUEST:
+                if not sid or sid in streams:
+                    raise ProtocolError("REQUEST for stream %d, which is open or 0" % sid)
+                stream = Stream(sid, bytes(view[pstart:fend]), self.response_window, self._new_lock())
+                streams[sid] = stream
+                self.queue.put(stream)
+                continue
+            if ftype == STATUS and not sid:
+                status.answer_later(self, bytes(view[pstart:fend]))
+                continue
+            if ftype == FORGET and not sid:
+                if length != 4:
+                    raise ProtocolError("FORGET payload of %d bytes" % length)
+                if self.handoff is not None:
+                    self.handoff.forget(U32.unpack_from(buf, pstart)[0])
+                continue
+            stream = streams.get(sid)
+            if ftype == BODY:
+                if stream is not None:
+                    with stream.mutex:
+                        stream.buf += view[pstart:fend]
+                        stream.wake()
+            elif ftype == CREDIT:
+                if length != 4:
+                    raise ProtocolError("CREDIT payload of %d bytes" % length)
+                if stream is not None:
+                    amount = U32.unpack_from(buf, pstart)[0]
+                    with stream.mutex:
+                        stream.granted += amount
+                        stream.wake()
+            elif ftype == BODY_END:
+                if stream is not None:
+                    with stream.mutex:
+                        stream.body_done = True
+                        stream.wake()
+            elif ftype == CANCEL:
+                if stream is not None:
+                    with stream.mutex:
+                        stream.cancelled = True
+                        stream.wake()
+            elif ftype == BODY_ERROR:
+                if stream is not None:
+                    reason = bytes(view[pstart:fend]).decode("utf-8", "replace") or "request body failed"
+                    with stream.mutex:
+                        stream.body_error = reason
+                        stream.wake()
+            elif ftype == FILE_DONE:
+                if length != 1:
+                    raise ProtocolError("FILE_DONE payload of %d bytes" % length)
+                if stream is not None:
+                    with stream.mutex:
+                        stream.file_done = buf[pstart]
+                        stream.wake()
+            elif ftype == DIRECT_GO:
+                if stream is not None:
+                    head = bytes(view[pstart:fend])
+                    with stream.mutex:
+                        stream.direct_go = head
+                        stream.wake()
+            elif ftype == DIRECT_REFUSED:
+                if stream is not None:
+                    with stream.mutex:
+                        stream.direct_refused = True
+                        stream.wake()
+            elif ftype == DUMP_STACK:
+                if stream is not None:
+                    self.dump_stack(stream)
+            else:
+                raise ProtocolError("unexpected frame type 0x%02x (%s) from the worker"
+                                    % (ftype, NAMES.get(ftype, "unknown")))
+            if not sid:
+                raise ProtocolError("frame type 0x%02x on stream 0" % ftype)
+        if pos == end:
+            self._rstart = self._rend = 0
+            if len(buf) > RECV_BUFFER:
+                # A huge frame grew the buffer; give the memory back.
+                view.release()
+                self._rbuf = bytearray(RECV_BUFFER)
+                self._rview = memoryview(self._rbuf)
+        else:
+            self._rstart = pos
+        return True
 
     # ------------------------------------------------------------ DUMP_STACK
 

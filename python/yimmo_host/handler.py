@@ -92,35 +92,43 @@ class Handler(object):
         if stream.cancelled:
             # The client left while the request waited for a thread.
             ch.streams.pop(stream.sid, None)
-            ch.final(HEADER.pack(9, ABORT, stream.sid) + b"cancelled")
+            ch.final(HEADER.pack(9, ABORT, stream.sid) + b"cancelled", stream)
             return
         env = self.environ(stream)
         stream.env = env
         Response(ch, stream, env, env["REQUEST_METHOD"] == "HEAD").run(self.app)
 
     def serve(self, queue):
-        """An application thread: take streams from the queue forever."""
+        """An application thread of the dedicated-reader scheme: take
+        streams from the queue forever."""
         get = queue.get
         empty = queue.empty
         ch = self.ch
-        ident = threading.get_ident()
         greenlet = sys.modules.get("greenlet")
         if greenlet is not None and "gevent.monkey" in sys.modules:
-            ch.greenlets[ident] = greenlet.getcurrent()
-        handle = self.handle
+            ch.greenlets[threading.get_ident()] = greenlet.getcurrent()
+        run = self.run_stream
         while True:
             if ch._out and empty():
                 ch.flush()  # nothing else to do: the outbox goes now
-            stream = get()
-            stream.thread = ident
-            ch.waits.observe(_monotonic() - stream.queued)
-            try:
-                handle(stream)
-            except ProtocolError as exc:
-                log.error("bridge protocol error: %s" % exc)
-                os._exit(0)
-            except BaseException:  # a bug of ours: end the stream, keep the thread
-                log.error("internal error on stream %d:\n%s" % (stream.sid, traceback.format_exc().rstrip()))
-                if self.ch.streams.pop(stream.sid, None) is not None:
-                    self.ch.send(HEADER.pack(14, ABORT, stream.sid) + b"internal error")
-            stream.thread = None
+            run(get())
+
+    def serve_pooled(self, pool, slot):
+        """An application thread of the pool scheme (pool.py)."""
+        pool.serve(slot, self.run_stream)
+
+    def run_stream(self, stream):
+        """Run one stream in this thread; never raises."""
+        stream.thread = threading.get_ident()
+        stream.started = now = _monotonic()
+        self.ch.waits.observe(now - stream.queued)
+        try:
+            self.handle(stream)
+        except ProtocolError as exc:
+            log.error("bridge protocol error: %s" % exc)
+            os._exit(0)
+        except BaseException:  # a bug of ours: end the stream, keep the thread
+            log.error("internal error on stream %d:\n%s" % (stream.sid, traceback.format_exc().rstrip()))
+            if self.ch.streams.pop(stream.sid, None) is not None:
+                self.ch.send(HEADER.pack(14, ABORT, stream.sid) + b"internal error")
+        stream.thread = None

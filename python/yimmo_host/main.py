@@ -58,21 +58,24 @@ def _options():
         os._exit(EXIT_USAGE)
 
 
+def _monkey_patched():
+    """Whether the application made threads cooperative (gevent, eventlet)."""
+    monkey = sys.modules.get("gevent.monkey")
+    if monkey is not None:
+        try:
+            if monkey.is_module_patched("threading"):
+                return True
+        except Exception:
+            return True
+    return "eventlet.patcher" in sys.modules
+
+
 def _make_queue():
     # queue.SimpleQueue is C and fast, but it blocks the OS thread; under a
     # monkey-patching library a queue built on threading's (patched)
     # primitives keeps the greenlets cooperative.
     import queue
-    patched = False
-    monkey = sys.modules.get("gevent.monkey")
-    if monkey is not None:
-        try:
-            patched = bool(monkey.is_module_patched("threading"))
-        except Exception:
-            patched = True
-    if "eventlet.patcher" in sys.modules:
-        patched = True
-    return queue.Queue() if patched else queue.SimpleQueue()
+    return queue.Queue() if _monkey_patched() else queue.SimpleQueue()
 
 
 def main():
@@ -121,22 +124,33 @@ def main():
         os._exit(EXIT_LOAD_ERROR)
 
     import threading
-    from .channel import Channel
+    from .channel import Channel, Stream
     from .handler import Handler
     from .handoff import Handoff, open_channel
 
     threads = opts["threads"]
     channel = Channel(sock, opts["response_window"], opts["request_window"], opts["direct_timeout"] or None)
-    channel.queue = queue = _make_queue()
+    handler = Handler(channel, app, threads, opts["multiprocess"])
+    from . import pool as pool_mod
+    pool = None
+    if pool_mod.usable() and not _monkey_patched():
+        # Application threads read the socket themselves (pool.py).
+        channel.queue = pool = pool_mod.Pool(channel, threads)
+        Stream.blocking = pool.blocking
+    else:
+        channel.queue = _make_queue()
     handoff_sock = open_channel(os.environ)
     if handoff_sock is not None:
         channel.handoff = Handoff(handoff_sock)
         reader = threading.Thread(target=channel.handoff.run, name="yimmo-handoff")
         reader.daemon = True
         reader.start()
-    handler = Handler(channel, app, threads, opts["multiprocess"])
     for i in range(threads):
-        t = threading.Thread(target=handler.serve, args=(queue,), name="yimmo-app-%d" % (i + 1))
+        if pool is not None:
+            target, args = handler.serve_pooled, (pool, i)
+        else:
+            target, args = handler.serve, (channel.queue,)
+        t = threading.Thread(target=target, args=args, name="yimmo-app-%d" % (i + 1))
         t.daemon = True
         t.start()
     flusher = threading.Thread(target=channel.run_flusher, name="yimmo-flusher")
@@ -156,4 +170,7 @@ def main():
     payload = json.dumps(hello, separators=(",", ":")).encode("utf-8")
     channel.send(protocol.encode_frame(protocol.HELLO, 0, payload))
     log.debug("host ready: %s, %d thread(s)" % (opts["app"], threads))
-    channel.run_reader()
+    if pool is not None:
+        pool.standby()
+    else:
+        channel.run_reader()

@@ -265,15 +265,15 @@ class Response(object):
             raise RuntimeError("the application returned without calling start_response()")
         self.ch.streams.pop(s.sid, None)
         if s.cancelled:
-            self.ch.final(HEADER.pack(9, ABORT, s.sid) + b"cancelled")
+            self.ch.final(HEADER.pack(9, ABORT, s.sid) + b"cancelled", s)
             return
         if self.head_sent:
-            self.ch.final(HEADER.pack(0, END, s.sid))
+            self.ch.final(HEADER.pack(0, END, s.sid), s)
             return
         body = self.pending or b""
         first = HEAD_HEADER.pack(4 + len(head) + len(body), HEAD_END, s.sid, len(head)) + head
         if len(body) <= _JOIN_LIMIT:
-            self.ch.final(first + body)
+            self.ch.final(first + body, s)
         else:
             self.ch.send_parts(first, body)
 
@@ -300,7 +300,7 @@ class Response(object):
                         self.ch.streams.pop(s.sid, None)
                         head = self.head
                         self.ch.final(HEAD_HEADER.pack(4 + len(head) + n, HEAD_END, s.sid, len(head))
-                                      + head + body)
+                                      + head + body, s)
                         return
                 self._hold_list(result)
                 self._finish()
@@ -351,4 +351,4 @@ class Response(object):
             self._log_error("application error", exc)
         self.ch.streams.pop(s.sid, None)
         reason = _one_line(exc).encode("utf-8", "backslashreplace")
-        self.ch.final(HEADER.pack(len(reason), ABORT, s.sid) + reason)
+        self.ch.final(HEADER.pack(len(reason), ABORT, s.sid) + reason, s)
