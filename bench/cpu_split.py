@@ -12,6 +12,7 @@ benchmark (run.py).
   bench/cpu_split.py --app django --conns 50 --rounds 5
   bench/cpu_split.py --root /tmp/old-checkout ... # the same for another build (dist/ compiled there)
   bench/cpu_split.py --strace worker ...          # syscall counts of the worker (strace -c) in the last round
+  bench/cpu_split.py --strace node ...            # ... of the supervisor and all workers together (-p 2)
 """
 import argparse
 import json
@@ -63,7 +64,8 @@ def main():
     ap.add_argument("--duration", type=int, default=4, help="seconds per round")
     ap.add_argument("--conns", type=int, default=10)
     ap.add_argument("--node", default="node", help="the node command, e.g. 'node --cpu-prof --cpu-prof-dir=DIR'")
-    ap.add_argument("--strace", choices=["worker", "supervisor", "host"], help="strace -c this role in the last round")
+    ap.add_argument("--strace", choices=["worker", "supervisor", "host", "node"],
+                    help="strace -c this role in the last round (node: the supervisor and every worker together)")
     a = ap.parse_args()
 
     s = socket.socket()
@@ -95,8 +97,12 @@ def main():
             before = roles(server.pid)
             tracer = None
             if a.strace and i == a.rounds - 1:
-                pid = next(p for p, v in before.items() if v[0] == a.strace)
-                tracer = subprocess.Popen(["strace", "-c", "-f", "-p", str(pid), "-o", os.path.join(django_dir, "strace.txt")])
+                traced = ("supervisor", "worker") if a.strace == "node" else (a.strace,)
+                pids = [p for p, v in before.items() if v[0] in traced]
+                if a.strace != "node":
+                    pids = pids[:1]
+                tracer = subprocess.Popen(["strace", "-c", "-f"] + [x for p in pids for x in ("-p", str(p))]
+                                          + ["-o", os.path.join(django_dir, "strace.txt")])
                 time.sleep(0.5)
             out = subprocess.run(wrk, env=wenv, capture_output=True, text=True).stdout
             after = roles(server.pid)

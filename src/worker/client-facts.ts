@@ -27,12 +27,12 @@ export class ClientFacts {
       : undefined;
   }
 
-  /** With --proxy-protocol, every connection of `server` first goes through the PROXY pre-stage. */
-  install(server: net.Server, listener: ListenerInfo): void {
+  /** With --proxy-protocol, every connection of `server` (a tls.Server when `tls`) first goes through the PROXY pre-stage. */
+  install(server: net.Server, listener: ListenerInfo, tls: boolean): void {
     // A peer on our Unix socket is local, so trusted like loopback (gunicorn).
     // Decided by the listener, not inferred from a missing address: a TCP
     // peer that reset at once has no address either, and must stay untrusted.
-    this.proxyStage?.install(server, () => listener.kind === 'unix');
+    this.proxyStage?.install(server, () => listener.kind === 'unix', tls);
   }
 
   /** The client's address for logs: the one a PROXY header named, else the socket's peer. */

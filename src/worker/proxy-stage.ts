@@ -40,15 +40,22 @@ export class ProxyStage {
    * connection lives; the entry goes when the raw socket closes.
    */
   private readonly byTuple = new Map<string, ProxiedClient>();
+  /**
+   * Whether a TLS server is installed (only its sockets need byTuple): the
+   * tuple costs a getsockname(2), and a plain-TCP socket is found in bySocket
+   * or is not proxied at all.
+   */
+  private tuples = false;
 
   constructor(private readonly options: ProxyStageOptions) {}
 
   /** Routes the server's connections through the stage: its existing 'connection' listeners run after the header. */
-  install(server: net.Server, isUnixPeer: (socket: net.Socket) => boolean): void {
+  install(server: net.Server, isUnixPeer: (socket: net.Socket) => boolean, tls: boolean): void {
+    if (tls) this.tuples = true;
     const listeners = server.listeners('connection') as Listener[];
     server.removeAllListeners('connection');
     server.on('connection', (socket: net.Socket) =>
-      this.run(socket, isUnixPeer(socket), () => {
+      this.run(socket, isUnixPeer(socket), tls, () => {
         for (const listener of listeners) listener.call(server, socket);
       }),
     );
@@ -56,10 +63,12 @@ export class ProxyStage {
 
   /** The client a PROXY header named for this connection (plain or TLS socket); undefined: the socket's own peer. */
   clientOf(socket: net.Socket): ProxiedClient | undefined {
-    return this.bySocket.get(socket) ?? (socket.remotePort === undefined ? undefined : this.byTuple.get(tuple(socket)));
+    const client = this.bySocket.get(socket);
+    if (client !== undefined || !this.tuples || socket.remotePort === undefined) return client;
+    return this.byTuple.get(tuple(socket));
   }
 
-  private run(socket: net.Socket, unixPeer: boolean, next: () => void): void {
+  private run(socket: net.Socket, unixPeer: boolean, tls: boolean, next: () => void): void {
     const peer = socket.remoteAddress ?? '';
     // A Unix-socket peer is local: as trusted as loopback (like gunicorn).
     const allowed = unixPeer || this.options.allowed.has(peer);
@@ -82,7 +91,7 @@ export class ProxyStage {
       finish();
       if (client !== null) {
         this.bySocket.set(socket, client);
-        if (socket.remotePort !== undefined) {
+        if (tls && socket.remotePort !== undefined) {
           const key = tuple(socket);
           this.byTuple.set(key, client);
           socket.once('close', () => this.byTuple.delete(key));

@@ -301,7 +301,7 @@ export class Worker {
       );
       server.on('tlsClientError', (err) => log.debug(`TLS handshake failed: ${err.message}`));
     }
-    this.clientFacts.install(server, listener); // the PROXY protocol pre-stage, before TLS and HTTP
+    this.clientFacts.install(server, listener, material !== null); // the PROXY protocol pre-stage, before TLS and HTTP
     // The socket was bound by the supervisor: what remains are accept errors
     // (EMFILE when out of descriptors), which must not end the worker.
     server.on('error', (err: NodeJS.ErrnoException) => log.error(`accepting a connection failed: ${err.code ?? err.message}`));
