@@ -110,7 +110,7 @@ export class Worker {
     private readonly number = 0,
   ) {
     setLogLevel(config.logLevel);
-    this.stats = new WorkerStats(config.threads, config.slowRequestMs);
+    this.stats = new WorkerStats(config.threads, config.slowRequestMs, config.adminEndpoint);
     this.hosts = new HostKeeper(hostOptions(config, number), config.recycle, config.gracefulTimeoutMs, {
       ready: (host) => {
         this.stats.hostReady(host);
