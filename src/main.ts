@@ -91,6 +91,7 @@ export function workerConfig(config: Config, binds: readonly Bind[]): WorkerConf
       groups: config.user === null ? [] : memberOf(config.user.name),
     },
     slowRequestMs: config.slowRequestMs,
+    adminEndpoint: config.metricsBind !== null,
     recycle: {
       maxRequests: config.maxRequests,
       maxRequestsJitter: config.maxRequestsJitter,

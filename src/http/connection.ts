@@ -51,6 +51,13 @@ export interface ExchangeSide {
 export interface ConnectionOptions extends Omit<DeadlineSettings, 'lingerMs'> {
   readonly limits: ParserLimits;
   readonly serverName: string;
+  /**
+   * Time each request with the monotonic clock too (performance.now), for
+   * ExchangeRecord.durationUs: set only when the access log shows durations
+   * below the millisecond (src/worker/access-logger.ts), since it costs a
+   * clock read more per request.
+   */
+  readonly fineDuration?: boolean;
 }
 
 /**
@@ -95,6 +102,8 @@ export interface ExchangeRecord {
   readonly bodyBytes: number;
   /** From the request's start (head parsed, or first head byte) to the end. */
   readonly durationMs: number;
+  /** The same in microseconds from the monotonic clock, with sub-millisecond resolution; only with ConnectionOptions.fineDuration. */
+  readonly durationUs?: number | undefined;
   readonly end: ExchangeEnd;
 }
 
@@ -138,6 +147,8 @@ export class Connection implements ExchangeSide {
   private discarded = 0;
   /** When the request in progress began (0: none is; its exchangeDone is owed). */
   private startedAt = 0;
+  /** The same on the monotonic clock (performance.now), kept only with options.fineDuration. */
+  private fineStartedAt = 0;
   private paused = false;
   /** We sent our FIN and only wait for the client's, dropping what it sends. */
   private closing = false;
@@ -240,7 +251,7 @@ export class Connection implements ExchangeSide {
     const between = this.startedAt === 0 && this.exchange === undefined;
     this.parser.push(chunk);
     // A request begins with its first head byte (for its duration and its exchangeDone).
-    if (between && this.parser.state === 'head') this.startedAt = Date.now();
+    if (between && this.parser.state === 'head') this.markStart();
     this.pump();
   };
 
@@ -358,7 +369,7 @@ export class Connection implements ExchangeSide {
 
   private begin(head: RequestHead): void {
     this.head = head;
-    if (this.startedAt === 0) this.startedAt = Date.now(); // a pipelined request, parsed from our buffer
+    if (this.startedAt === 0) this.markStart(); // a pipelined request, parsed from our buffer
     this.writer = new ResponseWriter(this.socket, head, this.options.serverName, this.mustClose);
     this.continueSent = false;
     this.bodyDone = head.bodyKind === 'none';
@@ -521,6 +532,11 @@ export class Connection implements ExchangeSide {
     }
   }
 
+  private markStart(): void {
+    this.startedAt = Date.now();
+    if (this.options.fineDuration === true) this.fineStartedAt = performance.now();
+  }
+
   /** Reports the end of the request in progress, once. */
   private done(end: ExchangeEnd): void {
     const startedAt = this.startedAt;
@@ -534,7 +550,8 @@ export class Connection implements ExchangeSide {
     let bodyBytes = writer !== undefined ? writer.bodyBytes : status !== 0 ? cannedBodyLength(status) : 0;
     // Dropped: what is still queued never left.
     if (writer !== undefined && end !== 'complete' && end !== 'rejected') bodyBytes = Math.max(0, bodyBytes - this.socket.writableLength);
-    this.events.exchangeDone(this, { head, status, bodyBytes, durationMs: Date.now() - startedAt, end });
+    const durationUs = this.options.fineDuration === true ? (performance.now() - this.fineStartedAt) * 1000 : undefined;
+    this.events.exchangeDone(this, { head, status, bodyBytes, durationMs: Date.now() - startedAt, durationUs, end });
   }
 
   /**

@@ -23,6 +23,8 @@ export interface Http2Options extends Omit<DeadlineSettings, 'lingerMs'> {
   readonly limits: ParserLimits;
   readonly http2: Http2Limits;
   readonly serverName: string;
+  /** As ConnectionOptions.fineDuration: time each stream with the monotonic clock too. */
+  readonly fineDuration?: boolean;
 }
 
 export interface Http2Events<F> {
@@ -134,7 +136,7 @@ export class Http2Sessions<F> {
           entry.streams.delete(s);
           if (entry.streams.size === 0) entry.idleSince = Date.now();
         },
-      });
+      }, this.o.fineDuration === true);
     entry.streams.add(side);
     side.startWaiting();
   }

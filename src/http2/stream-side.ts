@@ -37,6 +37,8 @@ export class StreamSide implements ExchangeSide {
   private bodySinceProgress = 0;
   private continueSent = false;
   private startedAt = Date.now();
+  /** The same on the monotonic clock, kept only when the access log shows sub-millisecond durations (`fine`). */
+  private readonly fineStartedAt: number;
   private gone = false;
 
   constructor(
@@ -49,7 +51,10 @@ export class StreamSide implements ExchangeSide {
     serverName: string,
     private readonly startExchange: StreamExchangeFactory,
     private readonly events: StreamSideEvents,
+    /** Time the stream with performance.now too (ExchangeRecord.durationUs). */
+    private readonly fine = false,
   ) {
+    this.fineStartedAt = fine ? performance.now() : 0;
     this.clock = new DeadlineClock({ ...settings, idleTimeoutMs: 0 });
     this.writer = new StreamResponse(stream, head.method, serverName);
     this.bodyDone = head.bodyKind === 'none';
@@ -261,7 +266,8 @@ export class StreamSide implements ExchangeSide {
     this.waitingForHost = false;
     let bodyBytes = this.writer.bodyBytes;
     if (end !== 'complete' && end !== 'rejected') bodyBytes = Math.max(0, bodyBytes - this.stream.writableLength);
-    this.events.exchangeDone(this, { head: this.head, status: this.writer.status, bodyBytes, durationMs: Date.now() - startedAt, end });
+    const durationUs = this.fine ? (performance.now() - this.fineStartedAt) * 1000 : undefined;
+    this.events.exchangeDone(this, { head: this.head, status: this.writer.status, bodyBytes, durationMs: Date.now() - startedAt, durationUs, end });
     if (!this.gone) this.rearm(); // what is still queued for the client keeps its 'send' bound until the stream closes
   }
 

@@ -61,6 +61,12 @@ export interface WorkerConfig {
   readonly privileges: { readonly uid: number | null; readonly gid: number | null; readonly groups: readonly number[] };
   /** Finished requests slower than this are kept for the status page (--slow-request). */
   readonly slowRequestMs: number;
+  /**
+   * The supervisor serves the admin endpoint (--metrics-bind), the only reader
+   * of a worker's stats (src/worker/stats.ts). Without it the worker keeps no
+   * per-request stats: nothing could ever ask for them.
+   */
+  readonly adminEndpoint: boolean;
   /** Host recycling (src/worker/recycle-policy.ts); 0 = off. */
   readonly recycle: {
     readonly maxRequests: number;

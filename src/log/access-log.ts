@@ -71,7 +71,17 @@ export const ACCESS_ATOMS: readonly (readonly [string, string])[] = [
 ];
 
 export type AccessRenderer = (entry: AccessEntry) => string;
-export type Compiled = { readonly ok: true; readonly render: AccessRenderer } | { readonly ok: false; readonly reason: string };
+export type Compiled =
+  | { readonly ok: true; readonly render: AccessRenderer; /** The atoms the format names, in order (repeats kept). */ readonly atoms: readonly string[] }
+  | { readonly ok: false; readonly reason: string };
+
+/**
+ * The atoms that show a duration below the second (D, L, M): a format with
+ * none of them is served by the millisecond clock the connection keeps
+ * anyway; one with any has the request timed with the monotonic clock
+ * (performance.now) as well, which only then costs a clock read more.
+ */
+export const FINE_DURATION_ATOMS: ReadonlySet<string> = new Set(['D', 'L', 'M']);
 
 type Part = string | AccessRenderer;
 
@@ -90,8 +100,10 @@ const SIMPLE: Readonly<Record<string, AccessRenderer>> = {
   b: (e) => (e.bodyBytes === 0 ? '-' : String(e.bodyBytes)),
   f: (e) => escape(header(e.requestHeaders, 'referer') ?? '-'),
   a: (e) => escape(header(e.requestHeaders, 'user-agent') ?? '-'),
-  T: (e) => String(Math.floor(e.durationUs / 1e6)),
-  M: (e) => String(Math.floor(e.durationUs / 1e3)),
+  // All four from the same whole microseconds (as gunicorn, whose request
+  // time is a timedelta): a fine duration of 3999.6 us is 4 ms, as D is 4000.
+  T: (e) => String(Math.floor(Math.round(e.durationUs) / 1e6)),
+  M: (e) => String(Math.floor(Math.round(e.durationUs) / 1e3)),
   D: (e) => String(Math.round(e.durationUs)),
   L: (e) => decimalSeconds(e.durationUs),
   p: (e) => `<${e.pid}>`,
@@ -102,6 +114,7 @@ const KNOWN = 'h l u t r m U q H s B b f a T M D L p {header}i {header}o {variab
 /** Compiles a format once; the reason of a failure names the bad atom. */
 export function compileAccessFormat(format: string): Compiled {
   const parts: Part[] = [];
+  const atoms: string[] = [];
   let literal = '';
   let i = 0;
   while (i < format.length) {
@@ -132,12 +145,14 @@ export function compileAccessFormat(format: string): Compiled {
     if (literal !== '') parts.push(literal);
     literal = '';
     parts.push(atom);
+    atoms.push(name);
     i = close + 2;
   }
   if (literal !== '') parts.push(literal);
   const frozen = parts.slice();
   return {
     ok: true,
+    atoms,
     render: (entry) => {
       let out = '';
       for (const part of frozen) out += typeof part === 'string' ? part : part(entry);

@@ -18,9 +18,10 @@ export const HOST_ONLY: ReadonlySet<Key> = new Set<Key>(['python', 'app', 'hostT
 
 /**
  * The addresses, backlog and socket mode are pinned by the supervisor (it
- * keeps its listening sockets), so they never decide anything here.
+ * keeps its listening sockets), so they never decide anything here; so is
+ * whether it serves the admin endpoint (bound once, at start-up).
  */
-const PINNED: ReadonlySet<Key> = new Set<Key>(['binds', 'backlog', 'unixSocketMode']);
+const PINNED: ReadonlySet<Key> = new Set<Key>(['binds', 'backlog', 'unixSocketMode', 'adminEndpoint']);
 
 export interface ReloadScope {
   readonly kind: 'hosts' | 'workers';

@@ -524,7 +524,8 @@ export class Supervisor {
     if (!same || fresh.backlog !== old.backlog || fresh.unixSocketMode !== old.unixSocketMode) {
       log.warning(`SIGHUP: the addresses, the backlog and the socket mode change only on a restart; still listening on ${old.binds.map((b, i) => showBind(b, this.bound[i]?.port)).join(', ')}`);
     }
-    fresh = { ...fresh, binds: old.binds, backlog: old.backlog, unixSocketMode: old.unixSocketMode };
+    // The admin endpoint is bound at start-up only: the workers keep stats as long as it runs.
+    fresh = { ...fresh, binds: old.binds, backlog: old.backlog, unixSocketMode: old.unixSocketMode, adminEndpoint: old.adminEndpoint };
     const scope = reloadScope(old, fresh);
     if (scope.kind === 'hosts') {
       const what = scope.changed.length === 0 ? 'no setting changed' : `only host settings changed (${scope.changed.join(', ')})`;

@@ -3,11 +3,23 @@
 // is compiled once, here, at start-up (src/log/access-log.ts).
 import type { Socket } from 'node:net';
 import type { ExchangeRecord } from '../http/connection';
-import { accessFields, compileAccessFormat, type AccessEntry, type AccessRenderer } from '../log/access-log';
+import { accessFields, compileAccessFormat, FINE_DURATION_ATOMS, type AccessEntry, type AccessRenderer } from '../log/access-log';
 import { openLogFile, type LogFile } from '../log/log-file';
 import { enabled, log } from '../log/logger';
 import { jsonLine, type LogFormat } from '../log/record';
 import type { WorkerConfig } from '../ipc/contract';
+
+/**
+ * Whether the access log shows a request's duration below the millisecond:
+ * %(D)s, %(L)s or %(M)s in the format, or the duration_us field of a JSON
+ * access log file. Only then do connections time requests with the
+ * monotonic clock (ConnectionOptions.fineDuration).
+ */
+export function wantsFineDuration(logging: WorkerConfig['logging']): boolean {
+  if (logging.format === 'json' && logging.accessLog !== null) return true;
+  const compiled = compileAccessFormat(logging.accessLogFormat);
+  return compiled.ok && compiled.atoms.some((atom) => FINE_DURATION_ATOMS.has(atom));
+}
 
 /** Where an exchange ran: an HTTP/1.x Connection, or an HTTP/2 stream (its session's socket). */
 export interface ExchangeSource {
@@ -68,7 +80,8 @@ export class AccessLogger {
       // The writer belongs to this exchange only when it had a head.
       responseHead: head !== undefined ? (connection.writer?.sentHead ?? '') : '',
       startMs: now - record.durationMs,
-      durationUs: record.durationMs * 1000,
+      // Sub-millisecond when the format asks for it (wantsFineDuration); else from the millisecond clock.
+      durationUs: record.durationUs ?? record.durationMs * 1000,
       pid: process.pid,
     };
     const line = this.render(entry);

@@ -3,6 +3,10 @@
 // a few calls from worker.ts and host-keeper.ts; answers a snapshot request.
 // Counting is a few additions per request: the expensive part (asking the
 // hosts what their threads do) happens only when a snapshot is asked for.
+// Without the admin endpoint (no --metrics-bind) nothing ever asks, so the
+// per-request and per-connection calls return at once: no entry, no Map
+// update, no clock read. Nothing else reads these numbers (--max-requests,
+// the access log, the deadlines and draining keep their own).
 import type { Socket } from 'node:net';
 import type { Host } from '../bridge/host';
 import { queryHostStatus } from '../bridge/host-status';
@@ -80,17 +84,20 @@ export class WorkerStats {
   constructor(
     private readonly threadsPerHost: number,
     private readonly slowMs: number,
+    /** Whether anything can ask for a snapshot (WorkerConfig.adminEndpoint); false: keep nothing. */
+    readonly kept: boolean,
   ) {}
 
   connectionAccepted(): void {
-    this.accepted++;
+    if (this.kept) this.accepted++;
   }
 
   connectionRefused(): void {
-    this.refused++;
+    if (this.kept) this.refused++;
   }
 
   connectionClosed(key: object, socket: Socket): void {
+    if (!this.kept) return;
     this.closedBytesIn += socket.bytesRead;
     this.closedBytesOut += socket.bytesWritten;
     this.forget(key);
@@ -98,6 +105,7 @@ export class WorkerStats {
 
   /** A request head is complete; `exchange` is undefined while it waits for a host. Called again once it gets one. */
   requestStarted(key: object, head: RequestHead, client: string, exchange: ExchangeView | undefined): void {
+    if (!this.kept) return;
     const known = this.inFlight.get(key);
     if (known !== undefined && known.head === head) {
       known.exchange = exchange;
@@ -113,6 +121,7 @@ export class WorkerStats {
    * head was complete counts under the method "other".
    */
   requestDone(key: object, record: ExchangeRecord): void {
+    if (!this.kept) return;
     const { head, status, durationMs } = record;
     if (status !== 0) {
       this.count(head?.method ?? 'other', status);
@@ -134,11 +143,13 @@ export class WorkerStats {
 
   /** A connection's wait passed its bound (src/http/deadlines.ts; a lingering close is no timeout worth counting). */
   timedOut(wait: Wait): void {
+    if (!this.kept) return;
     const kind = TIMEOUT_OF[wait];
     if (kind !== undefined) this.timeouts[kind]++;
   }
 
   hostReady(host: Host): void {
+    if (!this.kept) return;
     const entry: HostEntry = { host, startedAt: Date.now(), requests: 0, lastWait: undefined };
     this.hosts.set(host.info.pid, entry);
     host.onExit(() => {
@@ -151,6 +162,7 @@ export class WorkerStats {
   }
 
   hostReplaced(reason: HostRestartReason): void {
+    if (!this.kept) return;
     this.hostRestarts[reason]++;
   }
 

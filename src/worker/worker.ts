@@ -12,7 +12,7 @@ import { configureLogging, enabled, log, setLogLevel } from '../log/logger';
 import { HTTP_ERRORS, STARTUP_ERRORS, WORKER_ERRORS } from '../errors';
 import { BridgeExchange } from './exchange';
 import { HostKeeper } from './host-keeper';
-import { AccessLogger } from './access-logger';
+import { AccessLogger, wantsFineDuration } from './access-logger';
 import { ClientFacts } from './client-facts';
 import { dropPrivileges, hostIds } from './privileges';
 import { hostTitle } from './titles';
@@ -110,7 +110,7 @@ export class Worker {
     private readonly number = 0,
   ) {
     setLogLevel(config.logLevel);
-    this.stats = new WorkerStats(config.threads, config.slowRequestMs);
+    this.stats = new WorkerStats(config.threads, config.slowRequestMs, config.adminEndpoint);
     this.hosts = new HostKeeper(hostOptions(config, number), config.recycle, config.gracefulTimeoutMs, {
       ready: (host) => {
         this.stats.hostReady(host);
@@ -130,6 +130,7 @@ export class Worker {
       sendTimeoutMs: config.sendTimeoutMs,
       hostStartTimeoutMs: config.hostStartTimeoutMs,
       serverName: SERVER_NAME,
+      fineDuration: wantsFineDuration(config.logging),
     };
     // src/http2/session.ts (and node:http2, which loads node:tls: ~4 MB of
     // RSS) is loaded only by a worker that serves --http2 (bench/results/profile.md).

@@ -1,5 +1,6 @@
 """The app of test/server/logging.test.ts: writes to stderr, raises, sets headers."""
 import sys
+import time
 
 
 def app(environ, start_response):
@@ -14,6 +15,8 @@ def app(environ, start_response):
         return pid_app(environ, start_response)
     elif path == "/errors":
         environ["wsgi.errors"].write("via wsgi.errors\n")
+    elif path == "/sleep":
+        time.sleep(0.0035)  # a request of ~3.5 ms, for the access log's sub-millisecond durations
     body = b"ok " + path.encode("latin-1")
     start_response("200 OK", [("Content-Type", "text/plain"), ("X-Trace", "t-42"), ("Content-Length", str(len(body)))])
     return [body]

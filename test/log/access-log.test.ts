@@ -50,6 +50,9 @@ describe('the access log format', () => {
   test('durations: T whole seconds, M milliseconds, D microseconds, L decimal seconds', () => {
     assert.equal(render('%(T)s %(M)s %(D)s %(L)s'), '1 1234 1234567 1.234567');
     assert.equal(render('%(T)s %(M)s %(D)s %(L)s', entry({ durationUs: 999 })), '0 0 999 0.000999');
+    // A sub-microsecond duration (the monotonic clock's): the four agree on its whole microseconds.
+    assert.equal(render('%(T)s %(M)s %(D)s %(L)s', entry({ durationUs: 3_499.7 })), '0 3 3500 0.003500');
+    assert.equal(render('%(T)s %(M)s %(D)s %(L)s', entry({ durationUs: 999_999.6 })), '1 1000 1000000 1.000000');
   });
 
   test('headers and environ variables are looked up case-insensitively; missing ones are -', () => {
@@ -71,6 +74,12 @@ describe('the access log format', () => {
     const e = entry({ requestHeaders: ['user-agent', 'evil"\\ \x1b[31m \x85 \u2028 ok'] });
     assert.equal(render('"%(a)s"', e), '"evil\\"\\\\ \\x1b[31m \\x85 \\u2028 ok"');
     assert.equal(escape('plain text'), 'plain text');
+  });
+
+  test('a compiled format names its atoms (the worker times requests finely only for D, L, M)', () => {
+    const compiled = compileAccessFormat('%(h)s %%(D)s %({x-id}i)s %(L)s');
+    assert.ok(compiled.ok);
+    assert.deepEqual(compiled.atoms, ['h', '{x-id}i', 'L']);
   });
 
   test('an unknown atom is an error naming it', () => {

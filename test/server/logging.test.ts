@@ -52,6 +52,31 @@ describe('the access log', () => {
     }
   });
 
+  test('%(D)s, %(L)s and %(M)s have sub-millisecond resolution: a ~3.5 ms request is not a whole number of milliseconds', async () => {
+    const file = path.join(dir, 'durations.log');
+    const server = await startServer(APP, { args: ['--access-log', file, '--access-log-format', '%(U)s %(D)s %(L)s %(M)s %(T)s'] });
+    try {
+      for (let i = 0; i < 3; i++) assert.equal((await request(server.port, get('/sleep'))).status, 200);
+      const lines = await waitFor('three access lines', linesOf(file, 3));
+      const ds: number[] = [];
+      for (const line of lines) {
+        const m = /^\/sleep (\d+) (\d+)\.(\d{6}) (\d+) (\d+)$/.exec(line);
+        assert.ok(m !== null, line);
+        const [d, seconds, micros, ms, whole] = m.slice(1).map(Number) as [number, number, number, number, number];
+        assert.ok(d >= 3500, `the app slept 3.5 ms: ${line}`);
+        // One duration, four units.
+        assert.equal(seconds * 1e6 + micros, d, line);
+        assert.equal(ms, Math.floor(d / 1000), line);
+        assert.equal(whole, Math.floor(d / 1e6), line);
+        ds.push(d);
+      }
+      // From a millisecond clock every D would be a multiple of 1000 (a chance of 1 in 1000 each from a fine one).
+      assert.ok(ds.some((d) => d % 1000 !== 0), `D values: ${ds.join(' ')}`);
+    } finally {
+      await server.stop();
+    }
+  });
+
   test('the environ atoms of the connection: server and remote port (the server\'s address is asked only for such a format)', async () => {
     const file = path.join(dir, 'ports.log');
     const server = await startServer(APP, { args: ['--access-log', file, '--access-log-format', '%({server_port}e)s %({remote_port}e)s %(h)s'] });

@@ -12,7 +12,7 @@ const base: WorkerConfig = {
   idleTimeoutMs: 5000, headerTimeoutMs: 10000, bodyTimeoutMs: 10000, requestTimeoutMs: 60000, sendTimeoutMs: 60000,
   hostStartTimeoutMs: 60000, gracefulTimeoutMs: 30000, maxConnections: 1000, forwardedAllowIps: '127.0.0.1',
   remoteAddrFromForwarded: false, rootPath: '', proxyProtocol: false, proxyAllowIps: '', http2: null, hostTitles: true,
-  privileges: { uid: null, gid: null, groups: [] }, slowRequestMs: 1000,
+  privileges: { uid: null, gid: null, groups: [] }, slowRequestMs: 1000, adminEndpoint: false,
   recycle: { maxRequests: 0, maxRequestsJitter: 0, maxRssBytes: 0, maxHostAgeMs: 0, maxHostAgeJitterMs: 0 },
   reload: { enabled: false, extraFiles: [] },
 };
@@ -51,8 +51,8 @@ test('settings of the worker itself roll the workers, even with host-only ones b
   }
 });
 
-test('the addresses, backlog and socket mode decide nothing (the supervisor keeps its sockets)', () => {
-  const fresh: WorkerConfig = { ...base, binds: [{ kind: 'unix', path: '/run/a.sock' }], backlog: 10, unixSocketMode: 0o660 };
+test('the addresses, backlog, socket mode and admin endpoint decide nothing (the supervisor keeps its sockets)', () => {
+  const fresh: WorkerConfig = { ...base, binds: [{ kind: 'unix', path: '/run/a.sock' }], backlog: 10, unixSocketMode: 0o660, adminEndpoint: true };
   assert.deepEqual(reloadScope(base, fresh), { kind: 'hosts', changed: [] });
 });
 
