@@ -14,7 +14,8 @@ import { prepareProcess, readsExecutableVariable, type Prepared } from './proces
 import { memberOf } from './config/accounts';
 import { versionsText } from './cli/versions';
 import { splitHostPort } from './config/values';
-import { resolveBinds } from './config/binds';
+import { resolveBinds, type ResolvedBinds } from './config/binds';
+import { inheritedAddress } from './cli/inherited-address';
 import type { Bind } from './net/bind-spec';
 import { ACTIVATION_VARIABLES, inheritedSockets } from './net/socket-activation';
 
@@ -28,10 +29,14 @@ for (const name of ACTIVATION_VARIABLES) delete process.env[name];
 
 /** The addresses to listen on; exits 2 with one line when they are wrong (an fd:// that is no socket...). */
 function bindsOf(config: Config): readonly Bind[] {
+  const resolved = resolvedBinds(config);
+  for (const warning of resolved.warnings) log.warning(warning);
+  return resolved.binds;
+}
+
+function resolvedBinds(config: Config): ResolvedBinds {
   try {
-    const resolved = resolveBinds(config, inherited);
-    for (const warning of resolved.warnings) log.warning(warning);
-    return resolved.binds;
+    return resolveBinds(config, inherited);
   } catch (err) {
     if (!(err instanceof ConfigError)) throw err;
     process.stderr.write(`yimmo-wsgi: ${err.message}\n`);
@@ -144,7 +149,9 @@ function runSupervisor(): void {
   }
   const config = invocation.config;
   if (invocation.action === 'check-config') {
-    process.stdout.write(checkReport(config));
+    // The addresses too, the inherited sockets among them (checked, not taken: nothing listens here).
+    const { binds, warnings } = resolvedBinds(config);
+    process.stdout.write(checkReport(config, { binds, warnings, addressOf: inheritedAddress }));
     return;
   }
   if (invocation.action === 'print-config') {

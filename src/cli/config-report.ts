@@ -2,7 +2,7 @@
 // each value in the unit its sources use (seconds, sizes with a suffix).
 import { yamlLib } from '../config/yaml-lib';
 import type { Config } from '../config/load';
-import { showBind } from '../net/bind-spec';
+import { showBind, type Bind } from '../net/bind-spec';
 import { ALL_SETTINGS, formatSize, type AnySetting } from '../config/schema';
 
 type Shown = string | number | boolean | null;
@@ -29,8 +29,30 @@ function sourceValue(s: AnySetting, config: Config): Shown {
   return value;
 }
 
-/** --check-config: one line per setting, `name  value  (origin)`, aligned. */
-export function checkReport(config: Config): string {
+/** The addresses the server would listen on (src/config/binds.ts), for --check-config. */
+export interface CheckedBinds {
+  readonly binds: readonly Bind[];
+  /** resolveBinds's warnings (inherited sockets left unused). */
+  readonly warnings: readonly string[];
+  /** What an inherited socket is bound to ('' when unknown): src/cli/inherited-address.ts. */
+  readonly addressOf: (fd: number) => string;
+}
+
+/** One line per address, `address  (origin)`: an inherited socket (fd://N) with what it is bound to. */
+function bindRows(config: Config, checked: CheckedBinds): [string, string][] {
+  return checked.binds.map((b): [string, string] => {
+    if (b.kind === 'fd') {
+      const address = checked.addressOf(b.fd);
+      const origin = config.bind.length > 0 ? `${config.sources.bind}, inherited` : 'inherited: systemd socket activation, LISTEN_FDS';
+      return [address === '' ? showBind(b) : `${showBind(b)} = ${address}`, origin];
+    }
+    if (config.bind.length > 0) return [showBind(b), config.sources.bind];
+    return [showBind(b), `--host: ${config.sources.host}, --port: ${config.sources.port}`];
+  });
+}
+
+/** --check-config: one line per setting, `name  value  (origin)`, aligned; then the addresses it would listen on. */
+export function checkReport(config: Config, checked?: CheckedBinds): string {
   const rows = ALL_SETTINGS.map((s) => {
     const value = sourceValue(s, config);
     const name = s.flag !== undefined ? `--${s.flag}` : s.key === 'module' || s.key === 'app' ? s.key.toUpperCase() : (s.env ?? s.key);
@@ -39,8 +61,11 @@ export function checkReport(config: Config): string {
   const w0 = Math.max(...rows.map((r) => (r[0] ?? '').length));
   const w1 = Math.max(...rows.map((r) => (r[1] ?? '').length));
   const lines = rows.map(([name = '', value = '', origin = '']) => `  ${name.padEnd(w0)}  ${value.padEnd(w1)}  (${origin})`);
-  const warnings = config.warnings.map((w) => `warning: ${w}`);
-  return ['yimmo-wsgi: configuration OK', ...warnings, ...lines, ''].join('\n');
+  const warnings = [...config.warnings, ...(checked?.warnings ?? [])].map((w) => `warning: ${w}`);
+  const addresses = checked === undefined ? [] : bindRows(config, checked);
+  const wa = Math.max(0, ...addresses.map((r) => r[0].length));
+  const listening = addresses.length === 0 ? [] : ['listening on:', ...addresses.map(([address, origin]) => `  ${address.padEnd(wa)}  (${origin})`)];
+  return ['yimmo-wsgi: configuration OK', ...warnings, ...lines, ...listening, ''].join('\n');
 }
 
 /** --print-config: a YAML config file that yields the same configuration (unset values are left out). */

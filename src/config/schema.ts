@@ -506,7 +506,7 @@ export const ACTIONS = [
   { action: 'version', flag: 'version', doc: 'Print the version and exit' },
   {
     action: 'check-config', flag: 'check-config',
-    doc: 'Validate the configuration, print each setting with its value and origin, exit 0 (valid) or 2',
+    doc: 'Validate the configuration, print each setting with its value and origin and the addresses it would listen on (inherited sockets included), exit 0 (valid) or 2',
   },
   { action: 'print-config', flag: 'print-config', doc: 'Print the effective configuration as a YAML config file and exit' },
 ] as const;

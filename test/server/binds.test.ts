@@ -408,6 +408,53 @@ describe('systemd socket activation (the real systemd-socket-activate)', () => {
       await s.stop();
     }
   });
+
+  /** `yimmo-wsgi ARGS --check-config` started by systemd-socket-activate (woken by a connection); its stdout and exit code. */
+  async function checkActivated(listen: readonly string[], fdnames: string, args: readonly string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
+    const binary = requireBinary('systemd-socket-activate', 'systemd');
+    const child = spawn(binary, [...listen.flatMap((l) => ['-l', l]), `--fdname=${fdnames}`, repoPath('bin', 'yimmo-wsgi'),
+      '--python', '/usr/bin/python3', ...args, '--check-config', 'binds_app:app'], { cwd: repoPath('test', 'apps'), stdio: ['ignore', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
+    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+    const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+    const tcp = listen.find((l) => l.startsWith('127.0.0.1:')) as string;
+    const waker = await retryConnect(Number(tcp.split(':')[1]));
+    waker.on('error', () => undefined); // reset when the check exits without accepting
+    const timer = setTimeout(() => child.kill('SIGKILL'), 20_000);
+    try {
+      return { code: await exited, stdout, stderr };
+    } finally {
+      clearTimeout(timer);
+      waker.destroy();
+    }
+  }
+
+  test('--check-config lists the inherited sockets and what they are bound to, without serving them', async () => {
+    const port = await freePort();
+    const dir = tempDir('yimmo-activate-');
+    const sock = path.join(dir, 'check.sock');
+    const r = await checkActivated([`127.0.0.1:${port}`, sock], 'web:local', []);
+    assert.equal(r.code, 0, r.stderr);
+    assert.match(r.stdout, /^yimmo-wsgi: configuration OK\n/);
+    assert.match(r.stdout, new RegExp(`\nlistening on:\n {2}fd://3 \\(web\\) = 127\\.0\\.0\\.1:${port} +\\(inherited: systemd socket activation, LISTEN_FDS\\)\n` +
+      ` {2}fd://4 \\(local\\) = unix:${escape(sock)} +\\(inherited: systemd socket activation, LISTEN_FDS\\)\n$`));
+  });
+
+  test('--check-config with --bind fd://NAME: that socket, and a warning for the other; an unknown name is exit 2', async () => {
+    const port = await freePort();
+    const other = await freePort();
+    const r = await checkActivated([`127.0.0.1:${other}`, `127.0.0.1:${port}`], 'unused:api', ['--bind', 'fd://api']);
+    assert.equal(r.code, 0, r.stderr);
+    assert.match(r.stdout, /\nwarning: inherited sockets not served \(--bind does not name them\): fd:\/\/3 \(unused\)\n/);
+    assert.match(r.stdout, new RegExp(`\nlistening on:\n {2}fd://4 \\(api\\) = 127\\.0\\.0\\.1:${port} +\\(command line, inherited\\)\n$`));
+    const bad = await checkActivated([`127.0.0.1:${port}`], 'web', ['--bind', 'fd://nope']);
+    assert.equal(bad.code, 2);
+    assert.equal(bad.stdout, '');
+    // (Before it, systemd-socket-activate's own lines.)
+    assert.match(bad.stderr, /\nyimmo-wsgi: invalid --bind 'fd:\/\/nope' \(from command line\): no inherited socket is named 'nope' \(LISTEN_FDNAMES has: web\)\n$/);
+  });
 });
 
 /** Connects to 127.0.0.1:port, retrying while the activator is not listening yet (bounded). */

@@ -211,6 +211,34 @@ test('the access log says HTTP/2.0 for h2 streams', async () => {
   assert.match(text, /"GET \/echo\?logged=1 HTTP\/2\.0" 200 \d+/);
 });
 
+test('%(D)s of an h2 stream is to the microsecond: a ~3.5 ms stream is not a whole number of milliseconds', async () => {
+  const file = path.join(DIR, 'durations.log');
+  const fine = await startServer('h2_app:app', { args: ['--http2', '--access-log', file, '--access-log-format', '%(U)s %(D)s %(H)s'] });
+  const session = http2.connect(`http://127.0.0.1:${fine.port}`);
+  try {
+    for (let i = 0; i < 3; i++) assert.equal((await h2request(session, '/sleep?s=0.0035')).status, 200);
+    const deadline = Date.now() + 5000;
+    let lines: string[] = [];
+    while (Date.now() < deadline) {
+      lines = (fs.existsSync(file) ? fs.readFileSync(file, 'utf8') : '').split('\n').filter((l) => l !== '');
+      if (lines.length >= 3) break;
+      await new Promise((r) => setTimeout(r, 50));
+    }
+    const ds = lines.map((line) => {
+      const m = /^\/sleep (\d+) HTTP\/2\.0$/.exec(line);
+      assert.ok(m !== null, line);
+      return Number(m[1]);
+    });
+    assert.equal(ds.length, 3, lines.join('\n'));
+    assert.ok(ds.every((d) => d >= 3500), `the app slept 3.5 ms: ${ds.join(' ')}`);
+    // From a millisecond clock every D would be a multiple of 1000.
+    assert.ok(ds.some((d) => d % 1000 !== 0), `D values: ${ds.join(' ')}`);
+  } finally {
+    session.close();
+    await fine.stop();
+  }
+});
+
 test('without --http2 a preface is HTTP/1.1 to us (off by default)', async () => {
   const plain = await startServer('h2_app:app');
   try {
