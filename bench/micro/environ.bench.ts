@@ -2,18 +2,10 @@
 // requestPayload): nanoseconds per request head turned into the NUL-separated
 // CGI environ text, for wrk's minimal GET and a browser-like GET.
 // Run: node dist/bench/micro/environ.bench.js   (about 1.5 s)
-import { RequestParser } from '../../src/http/parser';
-import type { RequestHead } from '../../src/http/request-head';
 import { requestPayload, type ConnectionFacts } from '../../src/worker/environ';
 import { measure } from './timing';
+import { parseHead } from '../../test/support/request-heads';
 
-function parseHead(raw: string): RequestHead {
-  const parser = new RequestParser();
-  parser.push(Buffer.from(raw, 'latin1'));
-  const ev = parser.next();
-  if (ev === null || ev.kind !== 'head') throw new Error('no head');
-  return ev.head;
-}
 
 const CASES: ReadonlyArray<readonly [string, string]> = [
   ['wrk GET, Host only', 'GET / HTTP/1.1\r\nHost: 127.0.0.1:8081\r\n\r\n'],

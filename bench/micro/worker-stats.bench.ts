@@ -3,19 +3,11 @@
 // request waiting for its host, then started on it, then done), with the
 // stats kept (--metrics-bind) and not kept (no admin endpoint: every call
 // returns at once). Run: node dist/bench/micro/worker-stats.bench.js  (about 1 s)
-import { RequestParser } from '../../src/http/parser';
-import type { RequestHead } from '../../src/http/request-head';
 import type { Host } from '../../src/bridge/host';
 import { WorkerStats, type ExchangeView } from '../../src/worker/stats';
 import { measure } from './timing';
+import { parseHead } from '../../test/support/request-heads';
 
-function parseHead(raw: string): RequestHead {
-  const parser = new RequestParser();
-  parser.push(Buffer.from(raw, 'latin1'));
-  const ev = parser.next();
-  if (ev === null || ev.kind !== 'head') throw new Error('no head');
-  return ev.head;
-}
 
 function main(): void {
   const head = parseHead('GET / HTTP/1.1\r\nHost: 127.0.0.1:8081\r\n\r\n');

@@ -2,21 +2,13 @@
 // NUL-separated pairs, in the order the fields first appeared.
 import { test } from 'node:test';
 import * as assert from 'node:assert/strict';
-import { RequestParser } from '../../src/http/parser';
-import type { RequestHead } from '../../src/http/request-head';
 import { requestPayload, type ConnectionFacts } from '../../src/worker/environ';
+import { parseHead as head } from '../support/request-heads';
 
 const FACTS: ConnectionFacts = {
   remoteAddress: '10.0.0.9', remotePort: 40000, localAddress: '127.0.0.1', localPort: 8000, scheme: 'http', tls: false, forwarded: null, rootPath: '',
 };
 
-function head(raw: string): RequestHead {
-  const parser = new RequestParser();
-  parser.push(Buffer.from(raw, 'latin1'));
-  const event = parser.next();
-  if (event === null || event.kind !== 'head') throw new Error(`no head: ${JSON.stringify(event)}`);
-  return event.head;
-}
 
 /** The fixed fields and the pairs of a payload. */
 function decode(payload: string): { fixed: string[]; pairs: Array<[string, string]> } {

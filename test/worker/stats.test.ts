@@ -3,18 +3,10 @@
 // none (WorkerConfig.adminEndpoint false), since nothing could read them.
 import { test } from 'node:test';
 import * as assert from 'node:assert/strict';
-import { RequestParser } from '../../src/http/parser';
 import type { ExchangeRecord } from '../../src/http/connection';
-import type { RequestHead } from '../../src/http/request-head';
 import { WorkerStats } from '../../src/worker/stats';
+import { parseHead as head } from '../support/request-heads';
 
-function head(raw: string): RequestHead {
-  const parser = new RequestParser();
-  parser.push(Buffer.from(raw, 'latin1'));
-  const event = parser.next();
-  if (event === null || event.kind !== 'head') throw new Error(`no head: ${JSON.stringify(event)}`);
-  return event.head;
-}
 
 /** One request started on `key` (not yet done), one started and done on another key, one timeout. */
 function feed(stats: WorkerStats): void {
