@@ -50,19 +50,6 @@ const FRESH_MS = 250;
  */
 const PAUSE_BURST = 4;
 const PAUSE_REFILL_MS = 25;
-/**
- * A pause whose room came back within QUICK_PAUSE_MS (say requests of a
- * millisecond, a new connection each) spared the next clients no wait worth
- * its cost: closing the handle, two IPC messages and seven system calls to
- * get it back, in this worker and the supervisor. After such a pause the
- * worker keeps accepting while saturated for QUIET_MS: a connection it takes
- * then waits a millisecond or so for a thread. Pauses that last (slow
- * requests: a connection landing on a saturated worker would wait long)
- * keep the token bucket's pace (bench/results/profile.md, "Issue 13,
- * session 4").
- */
-const QUICK_PAUSE_MS = 20;
-const QUIET_MS = 250;
 
 export class Worker {
   private readonly connections = new Set<Connection>();
@@ -99,10 +86,6 @@ export class Worker {
   private pauses = 0;
   private pauseTokens = PAUSE_BURST;
   private tokensAt = 0;
-  /** When the pause in progress (or the last one) began. */
-  private pausedAt = 0;
-  /** No pause before this time: the last one was over too soon to have helped (QUICK_PAUSE_MS). */
-  private quietUntil = 0;
   constructor(
     private readonly config: WorkerConfig,
     private readonly report: (message: FromWorker) => void,
@@ -204,11 +187,7 @@ export class Worker {
     if (server.listening) return void raw.close?.(); // a duplicate: ours is open
     server.listen(handle, this.config.backlog, () => {
       if (!Array.from({ length: of }, (_, i) => this.servers[i]).every((s) => s?.listening === true)) return;
-      if (this.paused) {
-        const now = Date.now();
-        if (now - this.pausedAt < QUICK_PAUSE_MS) this.quietUntil = now + QUIET_MS;
-        log.debug(`accepting again (${this.load(now)} busy)`);
-      }
+      if (this.paused) log.debug(`accepting again (${this.load(Date.now())} busy)`);
       this.paused = false;
       this.wantSent = false;
       if (!this.servingReported) {
@@ -249,13 +228,12 @@ export class Worker {
   private maybePause(): void {
     if (!this.balance || this.paused || this.shuttingDown) return;
     const now = Date.now();
-    if (now < this.quietUntil || this.load(now) < this.config.threads) return;
+    if (this.load(now) < this.config.threads) return;
     this.pauseTokens = Math.min(PAUSE_BURST, this.pauseTokens + (now - this.tokensAt) / PAUSE_REFILL_MS);
     this.tokensAt = now;
     if (this.pauseTokens < 1) return;
     this.pauseTokens--;
     this.paused = true;
-    this.pausedAt = now;
     this.pauses++;
     log.debug(`saturated (${this.load(Date.now())} busy): not accepting (pause ${this.pauses})`);
     for (const server of this.servers) if (server.listening) server.close();

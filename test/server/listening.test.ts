@@ -69,26 +69,6 @@ test('under saturation with a new connection per request, pauses are rationed: a
   }
 });
 
-test('under saturation by requests of a millisecond, a pause that was over at once is not repeated for 250 ms (a few pauses a second, not 40)', async (t) => {
-  const server = await startServer('behaviours:app', { args: ['-p', '2', '-t', '1', '-l', 'DEBUG'] });
-  try {
-    const started = Date.now();
-    await Promise.all(
-      Array.from({ length: 6 }, async () => {
-        for (let i = 0; i < 150; i++) assert.equal((await request(server.port, get('/hello', 'Connection: close\r\n'))).status, 200);
-      }),
-    );
-    const elapsed = Date.now() - started;
-    const pauses = (server.output().match(/not accepting/g) ?? []).length;
-    t.diagnostic(`900 requests in ${elapsed} ms, ${pauses} pauses`);
-    // Per worker: the first pause, then one per quiet period (250 ms) at most;
-    // bounded here at 2.5 times that, for pauses a loaded machine stretched.
-    assert.ok(pauses <= 2 * (2 + elapsed / 100), `${pauses} pauses in ${elapsed} ms`);
-  } finally {
-    await server.stop();
-  }
-});
-
 test('TLS with several workers: each wraps the connections it accepts', async () => {
   const { cert, key } = makeTlsCert();
   const server = await startServer('behaviours:app', { args: ['-p', '2', '--tls-cert', cert, '--tls-key', key] });
