@@ -10,7 +10,7 @@ import * as fs from 'node:fs';
 import * as net from 'node:net';
 import * as path from 'node:path';
 import * as tls from 'node:tls';
-import { Client, get, makeTlsCert, runCli, startServer, type RunningServer } from '../support/server';
+import { Client, connectRetry, get, makeTlsCert, runCli, startServer, type RunningServer } from '../support/server';
 import { freePort, requireBinary, tempDir } from '../support/reverse-proxy';
 import { children } from '../support/processes';
 import { repoPath } from '../support/repo';
@@ -359,7 +359,7 @@ describe('systemd socket activation (the real systemd-socket-activate)', () => {
     const { server } = await activated([`127.0.0.1:${port}`, sock], ['-p', '2'], 'web:local');
     server.catch(() => undefined);
     // The connection that makes systemd-socket-activate start us.
-    const first = await retryConnect(port);
+    const first = await connectRetry(port);
     const client = new Promise<string>((resolve, reject) => {
       let out = '';
       first.on('data', (d: Buffer) => (out += d.toString()));
@@ -391,7 +391,7 @@ describe('systemd socket activation (the real systemd-socket-activate)', () => {
     const { server } = await activated([`127.0.0.1:${other}`, `127.0.0.1:${port}`], ['--bind', 'fd://api'], 'unused:api');
     server.catch(() => undefined);
     // Wake the activator on the socket we will not serve: the server starts anyway.
-    const waker = await retryConnect(other);
+    const waker = await connectRetry(other);
     const s = await server;
     try {
       waker.destroy();
@@ -420,7 +420,7 @@ describe('systemd socket activation (the real systemd-socket-activate)', () => {
     child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
     const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
     const tcp = listen.find((l) => l.startsWith('127.0.0.1:')) as string;
-    const waker = await retryConnect(Number(tcp.split(':')[1]));
+    const waker = await connectRetry(Number(tcp.split(':')[1]));
     waker.on('error', () => undefined); // reset when the check exits without accepting
     const timer = setTimeout(() => child.kill('SIGKILL'), 20_000);
     try {
@@ -457,20 +457,5 @@ describe('systemd socket activation (the real systemd-socket-activate)', () => {
   });
 });
 
-/** Connects to 127.0.0.1:port, retrying while the activator is not listening yet (bounded). */
-async function retryConnect(port: number): Promise<net.Socket> {
-  const deadline = Date.now() + 10_000;
-  for (;;) {
-    try {
-      return await new Promise<net.Socket>((resolve, reject) => {
-        const s = net.connect(port, '127.0.0.1', () => resolve(s));
-        s.once('error', reject);
-      });
-    } catch (err) {
-      if (Date.now() > deadline) throw err;
-      await new Promise((r) => setTimeout(r, 50));
-    }
-  }
-}
 
 

@@ -11,7 +11,7 @@ import { execFileSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as net from 'node:net';
 import * as path from 'node:path';
-import { Client, get, PYTHON, startServer, type RunningServer } from '../support/server';
+import { Client, connectRetry, get, PYTHON, startServer, type RunningServer } from '../support/server';
 import { freePort, renderTemplate, requireBinary, tempDir } from '../support/reverse-proxy';
 import { repoPath } from '../support/repo';
 
@@ -49,20 +49,6 @@ function seconds(text: string): number {
   return Number(m[1]);
 }
 
-async function connectRetry(port: number): Promise<net.Socket> {
-  const deadline = Date.now() + 10_000;
-  for (;;) {
-    try {
-      return await new Promise<net.Socket>((resolve, reject) => {
-        const s = net.connect(port, '127.0.0.1', () => resolve(s));
-        s.once('error', reject);
-      });
-    } catch (err) {
-      if (Date.now() > deadline) throw err;
-      await new Promise((r) => setTimeout(r, 50));
-    }
-  }
-}
 
 describe('the systemd socket and service units', () => {
   let dir: string;

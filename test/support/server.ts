@@ -259,3 +259,19 @@ export function makeTlsCert(): { cert: string; key: string } {
 export function get(path: string, extra = ''): string {
   return `GET ${path} HTTP/1.1\r\nHost: localhost\r\n${extra}\r\n`;
 }
+
+/** Connects to 127.0.0.1:port, retrying while nothing listens there yet (a socket activator starting; bounded by 10 s). */
+export async function connectRetry(port: number): Promise<net.Socket> {
+  const deadline = Date.now() + 10_000;
+  for (;;) {
+    try {
+      return await new Promise<net.Socket>((resolve, reject) => {
+        const s = net.connect(port, '127.0.0.1', () => resolve(s));
+        s.once('error', reject);
+      });
+    } catch (err) {
+      if (Date.now() > deadline) throw err;
+      await new Promise((r) => setTimeout(r, 50));
+    }
+  }
+}
