@@ -4,10 +4,18 @@ and a standby reader for frames that arrive while every thread is busy."""
 
 import json
 import os
+import socket
+import threading
 import time
 import unittest
 
 from .harness import HostTestCase, P
+from yimmo_host import pool as pool_mod
+from unittest import mock
+
+from yimmo_host import channel as channel_mod
+from yimmo_host.channel import Channel
+from yimmo_host.protocol import END, HEADER
 
 MIB = 1024 * 1024
 
@@ -108,6 +116,201 @@ class AllBusy(HostTestCase):
         self.assertLess(time.monotonic() - started, 1.0)
         for sid in (first, second):
             self.assertEqual(self.host.response(sid).ended, "HEAD_END")
+
+
+# The worker's ends of the in-process pools' sockets. Never closed: the
+# pool's threads outlive each test (they wait on the socket forever), and
+# EOF would make one of them end this process (os._exit, as in a host).
+_KEEP = []
+
+
+@unittest.skipUnless(pool_mod.usable(), "needs epoll with EPOLLEXCLUSIVE")
+class Outbox(unittest.TestCase):
+    """Which sends carry which last frames, with the real Pool and Channel
+    in this process; the application is ``run`` (a script per stream)."""
+
+    def start(self, threads, flusher=False, idle_hold_gap=0.0, join=60.0, backoff=0.01):
+        host_end, worker_end = socket.socketpair()
+        _KEEP.append((host_end, worker_end))
+        ch = Channel(host_end, 1 << 20, 65536)
+        self.sends = []
+        self.sent = threading.Condition()
+
+        def sendall(data):
+            with self.sent:
+                self.sends.append(bytes(data))
+                self.sent.notify_all()
+        ch._sendall = sendall
+        pool = pool_mod.Pool(ch, threads)
+        ch.queue = pool
+        # However slowly this loaded machine runs the scripts, a stream
+        # counts as quick and (unless a test says otherwise) a held frame as
+        # young; no idle holds unless asked (the flusher's delay, the bound,
+        # is left as it is).
+        for mod, name, value in ((channel_mod, "OUTBOX_SLOW", 60.0), (channel_mod, "OUTBOX_JOIN", join),
+                                 (pool_mod, "IDLE_HOLD_GAP", idle_hold_gap),
+                                 (pool_mod, "IDLE_HOLD_BACKOFF", backoff)):
+            if hasattr(mod, name):
+                patcher = mock.patch.object(mod, name, value)
+                patcher.start()
+                self.addCleanup(patcher.stop)
+        self.scripts = {}
+        self.worker_end = worker_end
+        self.ch = ch
+
+        def run(stream):
+            stream.started = time.monotonic()  # as Handler.run_stream does
+            self.scripts[stream.sid](stream)
+        for slot in range(threads):
+            threading.Thread(target=pool.serve, args=(slot, run), daemon=True).start()
+        if flusher:
+            threading.Thread(target=ch.run_flusher, daemon=True).start()
+        else:
+            ch._flusher_asleep = False  # none to wake
+
+    def request(self, sid, script):
+        self.scripts[sid] = script
+        head = P.encode_request_head("GET", "/", "", "HTTP/1.1", "127.0.0.1", 1, "localhost", 80, "http", "")
+        self.worker_end.sendall(P.encode_frame(P.REQUEST, sid, head))
+
+    def end(self, stream):
+        self.ch.final(HEADER.pack(0, END, stream.sid), stream)
+
+    def wait_sends(self, n, timeout=5.0):
+        with self.sent:
+            self.sent.wait_for(lambda: len(self.sends) >= n, timeout)
+            return list(self.sends)
+
+    def test_a_lone_response_is_sent_before_final_returns(self):
+        # Nothing else runs or waits: holding it would only delay it.
+        self.start(threads=2)
+        seen = []
+        done = threading.Event()
+
+        def lone(stream):
+            self.end(stream)
+            seen.append(list(self.sends))
+            done.set()
+        self.request(1, lone)
+        self.assertTrue(done.wait(5))
+        self.assertEqual(seen, [[HEADER.pack(0, END, 1)]])
+
+    def test_a_response_finished_while_another_runs_leaves_with_that_one(self):
+        # Before, the quick response went alone the moment it finished
+        # (nothing was queued), and the slow one in a second send.
+        self.start(threads=2)
+        quick_done = threading.Event()
+        slow_running = threading.Event()
+
+        def slow(stream):
+            slow_running.set()
+            quick_done.wait(5)
+            self.end(stream)
+
+        def quick(stream):
+            self.end(stream)
+            quick_done.set()
+        self.request(1, slow)
+        self.assertTrue(slow_running.wait(5))
+        self.request(3, quick)
+        sends = self.wait_sends(1)
+        self.assertEqual(sends, [HEADER.pack(0, END, 3) + HEADER.pack(0, END, 1)])
+
+    def test_the_last_thread_to_go_idle_sends_what_waits(self):
+        # The stream that ran alongside ends without a last frame of its
+        # own (as after an internal error): its thread, going idle last,
+        # sends the held response; no flusher runs here.
+        self.start(threads=2)
+        quick_done = threading.Event()
+        slow_running = threading.Event()
+        held = []
+
+        def slow(stream):
+            slow_running.set()
+            quick_done.wait(5)
+            held.append(list(self.sends))
+
+        def quick(stream):
+            self.end(stream)
+            quick_done.set()
+        self.request(1, slow)
+        self.assertTrue(slow_running.wait(5))
+        self.request(3, quick)
+        self.assertEqual(self.wait_sends(1), [HEADER.pack(0, END, 3)])
+        self.assertEqual(held, [[]])  # it waited while the other stream ran
+
+    def test_a_held_response_waits_at_most_about_the_outbox_delay(self):
+        # The other stream runs on for seconds: the flusher sends it.
+        self.start(threads=2, flusher=True)
+        release = threading.Event()
+        self.addCleanup(release.set)
+        slow_running = threading.Event()
+        seen = []
+
+        def slow(stream):
+            slow_running.set()
+            release.wait(10)
+            self.end(stream)
+
+        def quick(stream):
+            self.end(stream)
+            seen.append((time.monotonic(), list(self.sends)))
+        self.request(1, slow)
+        self.assertTrue(slow_running.wait(5))
+        self.request(3, quick)
+        sends = self.wait_sends(1, timeout=5)
+        arrived = time.monotonic()
+        self.assertEqual(seen[0][1], [])  # held, not sent by final()
+        self.assertEqual(sends, [HEADER.pack(0, END, 3)])
+        self.assertLess(arrived - seen[0][0], 0.5)  # OUTBOX_DELAY is 2 ms; loose for a loaded machine
+
+    def test_with_requests_arriving_close_together_a_response_waits_for_the_next_one(self):
+        # Nothing else runs when the second response is done, but requests
+        # come close together (a new connection per request from many
+        # clients): it waits, up to OUTBOX_JOIN, and leaves with the third.
+        self.start(threads=2, idle_hold_gap=60.0, join=2.0)
+        self.request(1, self.end)
+        self.assertEqual(self.wait_sends(1), [HEADER.pack(0, END, 1)])  # the first: nothing came before it
+        second_done = threading.Event()
+        held = []
+
+        def second(stream):
+            self.end(stream)
+            held.append(list(self.sends))
+            second_done.set()
+        self.request(2, second)
+        self.assertTrue(second_done.wait(5))
+        self.request(3, self.end)
+        sends = self.wait_sends(2, timeout=10)
+        self.assertEqual(held, [[HEADER.pack(0, END, 1)]])
+        self.assertEqual(sends, [HEADER.pack(0, END, 1), HEADER.pack(0, END, 2) + HEADER.pack(0, END, 3)])
+
+    def test_an_idle_hold_that_nothing_joins_ends_at_its_deadline_and_backs_off(self):
+        # A client sending one request at a time: the held response goes at
+        # OUTBOX_JOIN, and the next ones are not held for a while.
+        self.start(threads=1, idle_hold_gap=60.0, join=0.2, backoff=60.0)
+        self.request(1, self.end)
+        self.assertEqual(self.wait_sends(1), [HEADER.pack(0, END, 1)])
+        done = []
+
+        def held(stream):
+            self.end(stream)
+            done.append((time.monotonic(), list(self.sends)))
+        self.request(2, held)
+        sends = self.wait_sends(2, timeout=10)
+        arrived = time.monotonic()
+        self.assertEqual(done[0][1], [HEADER.pack(0, END, 1)])  # held by final()
+        self.assertEqual(sends[1], HEADER.pack(0, END, 2))
+        self.assertGreaterEqual(arrived - done[0][0], 0.15)
+        self.assertLess(arrived - done[0][0], 5.0)
+        after = []
+
+        def not_held(stream):
+            self.end(stream)
+            after.append(list(self.sends))
+        self.request(3, not_held)
+        self.wait_sends(3)
+        self.assertEqual(after, [[HEADER.pack(0, END, 1), HEADER.pack(0, END, 2), HEADER.pack(0, END, 3)]])
 
 
 if __name__ == "__main__":
