@@ -6,7 +6,7 @@ import time
 import unittest
 
 from .harness import P  # noqa: F401  (puts python/ on sys.path)
-from yimmo_host.channel import OUTBOX_JOIN, OUTBOX_SLOW, Channel, Stream
+from yimmo_host.channel import OUTBOX_SLOW, Channel, Stream
 
 
 class Recorder(object):
@@ -25,7 +25,6 @@ class Final(unittest.TestCase):
         self.ch._flusher_asleep = False  # no flusher thread in this test: do not wake one
 
     def stream(self, ran):
-        # ran < 0: started in the future, i.e. quick however slowly this runs.
         s = Stream(1, b"", 1 << 20, threading.Lock())
         s.started = time.monotonic() - ran
         return s
@@ -47,24 +46,6 @@ class Final(unittest.TestCase):
         self.ch.queue.put(object())
         self.ch.final(b"one", self.stream(0.0))
         self.ch.final(b"two", self.stream(OUTBOX_SLOW * 4))
-        self.assertEqual(self.sock.sent, [b"onetwo"])
-
-    def test_a_quick_stream_does_not_join_an_outbox_that_waited_long_enough(self):
-        # A steady trickle of quick requests would otherwise keep every
-        # response for the flusher's delay.
-        self.ch.queue.put(object())
-        self.ch.final(b"one", self.stream(-60.0))
-        self.ch._out_since -= OUTBOX_JOIN * 2
-        self.ch.final(b"two", self.stream(-60.0))
-        self.assertEqual(self.sock.sent, [b"onetwo"])
-
-    def test_a_quick_stream_joins_a_young_outbox(self):
-        self.ch.queue.put(object())
-        self.ch.final(b"one", self.stream(-60.0))
-        self.ch._out_since = time.monotonic() + 60  # young, however slowly this runs
-        self.ch.final(b"two", self.stream(-60.0))
-        self.assertEqual(self.sock.sent, [])
-        self.ch.flush()
         self.assertEqual(self.sock.sent, [b"onetwo"])
 
 

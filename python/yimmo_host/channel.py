@@ -42,9 +42,6 @@ OUTBOX_BYTES = 64 * 1024
 OUTBOX_DELAY = 0.002
 # A stream that ran this long has its last frame sent at once (see final).
 OUTBOX_SLOW = 0.0005
-# A last frame joins an outbox whose oldest frame waited less than this;
-# otherwise it goes, and the outbox with it (see final).
-OUTBOX_JOIN = 0.001
 FLUSHER_IDLE_POLLS = 50
 # How long the reader waits before reading again while requests are queued.
 READER_PAUSE = 0.0002
@@ -73,7 +70,7 @@ class Stream(object):
     __slots__ = (
         "sid", "payload", "mutex", "cond", "granted", "used", "cancelled",
         "buf", "body_done", "body_error", "file_done", "thread", "env",
-        "direct", "direct_go", "direct_refused", "queued", "started", "counted",
+        "direct", "direct_go", "direct_refused", "queued", "started",
     )
 
     # Called with +1 before a thread blocks in wait() and -1 after (the
@@ -99,7 +96,6 @@ class Stream(object):
         self.direct_refused = False  # DIRECT_REFUSED: send the body over the bridge after all
         self.queued = _monotonic()  # when it arrived: the wait for a thread is measured from here
         self.started = 0.0         # when a thread took it
-        self.counted = False       # pool.py: counted as running until its last frame
 
     def wait(self, ready, timeout=None):
         """Block until ``ready()`` is true (checked under the mutex), or
@@ -205,27 +201,18 @@ class Channel(object):
 
     def final(self, data, stream):
         """Send a stream's last frame (HEAD_END, END, ABORT). While other
-        responses may soon follow (finishing(): requests wait in the queue,
-        or, with pool.py, another thread runs a stream) it joins the outbox
-        instead, so that one send carries several responses and the worker
-        reads them in one read. The outbox is flushed by the next last frame
-        that does not join it, when it holds OUTBOX_FRAMES or OUTBOX_BYTES
-        or its oldest frame waited OUTBOX_JOIN (a steady trickle of quick
-        requests must not keep it for the flusher), before a thread waits
-        for anything (with pool.py: by the last thread to go idle; one that
-        goes idle while another runs a stream leaves it to that one), and at
-        the latest about OUTBOX_DELAY later by the flusher thread (a slow
-        next request must not hold a finished response back).
+        requests wait in the queue it joins the outbox instead: the thread
+        is about to handle the next one and sends both together. The outbox
+        is flushed when the queue runs dry, when it holds OUTBOX_FRAMES or
+        OUTBOX_BYTES, before a thread waits for anything, and at the latest
+        about OUTBOX_DELAY later by the flusher thread (a slow next request
+        must not hold a finished response back).
 
         A stream that took OUTBOX_SLOW or more is sent at once: its thread's
         next request will likely be as slow, so nothing would join it before
         the flusher sends it, and waking the flusher every OUTBOX_DELAY costs
         more than the send it saves (bench/results/profile.md, Django)."""
-        if not self.finishing(stream):
-            self.send(data)
-            return
-        now = _monotonic()
-        if now - stream.started >= OUTBOX_SLOW or (self._out and now - self._out_since >= OUTBOX_JOIN):
+        if self.queue.empty() or _monotonic() - stream.started >= OUTBOX_SLOW:
             self.send(data)
             return
         with self._out_lock:
@@ -244,13 +231,6 @@ class Channel(object):
                 self._flush_wanted.release()
             except RuntimeError:
                 pass  # already released
-
-    def finishing(self, stream):
-        """``stream`` is done: whether other responses may soon join its
-        last frame in the outbox. Here, while requests are queued; pool.py
-        replaces it (Pool.finishing: also while another thread runs a
-        stream)."""
-        return not self.queue.empty()
 
     def flush(self):
         """Send the outbox now."""

@@ -25,16 +25,6 @@ registered EPOLLEXCLUSIVE (one byte wakes one thread). A thread looks at the
 queue before it waits; the count of idle threads and the queue are read and
 changed under one lock, so a wake-up cannot be lost in between.
 
-A quick response waits in the channel's outbox (Channel.final,
-finishing()) while another thread runs a stream (whose last frame, or the
-last thread to go idle, takes it along), and, while requests arrive less
-than IDLE_HOLD_GAP apart, even with nothing running: its thread then waits
-on the socket at most until the outbox's OUTBOX_JOIN deadline, and the next
-response leaves with it. The flusher bounds every wait (OUTBOX_DELAY). With
-each thread sending its own response the moment it was done, a new
-connection per request from many clients cost the worker a read (and a
-wake-up) per response: bench/results/profile.md, "Issue 13, session 5".
-
 Linux only (EPOLLEXCLUSIVE, Linux 4.5). Elsewhere, and under gevent or
 eventlet (whose monkey patches turn threads into greenlets and remove
 select.epoll), main.py keeps the dedicated reader.
@@ -45,13 +35,9 @@ import os
 import select
 import socket
 import threading
-import time
 import traceback
 
 from . import log
-from . import channel as channel_mod
-
-_monotonic = time.monotonic
 
 _EXCLUSIVE = getattr(select, "EPOLLEXCLUSIVE", 0)
 _DONTWAIT = getattr(socket, "MSG_DONTWAIT", 0)
@@ -63,16 +49,6 @@ _DONTWAIT = getattr(socket, "MSG_DONTWAIT", 0)
 # queued stream's wait (STATUS "wait", measured from when it is read) can
 # be under-counted. About 50 wake-ups a second while the host is saturated.
 STANDBY_NAP = 0.02
-# Requests that arrive less than this apart make the host "busy": a quick
-# response finished with nothing else running may then wait in the outbox
-# (up to channel.OUTBOX_JOIN, its last thread waiting with that timeout) for
-# the next request's response to leave with it.
-IDLE_HOLD_GAP = 0.001
-# After a hold that nothing joined, no idle hold for this long, doubled at
-# each such hold in a row up to IDLE_HOLD_BACKOFF_MAX (one request now and
-# then delayed by OUTBOX_JOIN for a client that sends one at a time).
-IDLE_HOLD_BACKOFF = 0.01
-IDLE_HOLD_BACKOFF_MAX = 1.0
 
 
 def usable():
@@ -91,12 +67,6 @@ class Pool(object):
         self._read_lock = threading.Lock()  # one reader of the socket at a time
         self._ready = collections.deque()
         self._idle = 0    # application threads waiting on their epoll (or about to)
-        self._running = 0  # streams a thread runs whose last frame is not sent yet
-        self._arrivals = 0  # REQUESTs read so far
-        self._last_arrival = float("-inf")
-        self._close_arrivals = False  # the last two arrived less than IDLE_HOLD_GAP apart
-        self._no_hold_until = 0.0  # no idle hold before (monotonic)
-        self._backoff = IDLE_HOLD_BACKOFF
         self._waking = 0  # wake-up bytes written to the pipe and not yet read
         self._blocked = 0  # streams waiting for a frame (Stream.wait)
         self._napping = False
@@ -115,7 +85,6 @@ class Pool(object):
             ep.register(fd, flags)
             ep.register(self._wake_r, flags)
             self._polls.append(ep)
-        channel.finishing = self.finishing  # which last frames wait in the outbox
         # Registered after every application thread's: the kernel tries the
         # socket's exclusive waiters in the order they were registered.
         self._standby = select.epoll()
@@ -127,29 +96,12 @@ class Pool(object):
         # Called by the thread that reads (under _read_lock). No wake-up
         # here: that thread may run the stream itself (see _wake_spare).
         self._ready.append(stream)
-        self._arrivals += 1
-        self._close_arrivals = stream.queued - self._last_arrival < IDLE_HOLD_GAP
-        self._last_arrival = stream.queued
 
     def empty(self):
         return not self._ready
 
     def qsize(self):
         return len(self._ready)
-
-    def finishing(self, stream):
-        """Channel.final, in the thread that ran ``stream``: it is done, and
-        its last frame should wait in the outbox for others to join it if
-        a stream is queued or another thread runs one that has not ended
-        (its last frame will take this one along). What bounds the wait:
-        the last thread to go idle flushes (_serve), and the flusher."""
-        with self._lock:
-            if stream.counted:
-                stream.counted = False
-                self._running -= 1
-            if self._ready or self._running > 0:
-                return True
-        return self._close_arrivals and _monotonic() >= self._no_hold_until
 
     def _wake_spare(self):
         """Wake as many idle threads as there are queued streams that no
@@ -197,59 +149,24 @@ class Pool(object):
         read = self.ch.read_guarded
         wake_r = self._wake_r
         ch = self.ch
-        ran = None
         while True:
             stream = None
             with lock:
-                if ran is not None and ran.counted:
-                    ran.counted = False  # ended without final() (an internal error)
-                    self._running -= 1
                 if ready:
                     stream = ready.popleft()
-                    stream.counted = True
-                    self._running += 1
                     spare = ready and self._idle > self._waking
                 else:
                     self._idle += 1
-                    last = not self._running
             if stream is not None:
                 if spare:
                     self._wake_spare()
                 run(stream)
-                ran = stream
                 continue
-            ran = None
-            timeout = -1
-            if last and ch._out and self._close_arrivals and _monotonic() >= self._no_hold_until:
-                # An idle hold (finishing): wait for the next request until
-                # the outbox's deadline, then send it.
-                timeout = max(0.0, ch._out_since + channel_mod.OUTBOX_JOIN - _monotonic())
-                arrivals = self._arrivals
-            elif last and ch._out:
-                # Nothing runs that could join the outbox: it goes now. A
-                # thread that goes idle while another runs a stream leaves
-                # it, so that one send carries both responses (fewer,
-                # larger reads for the worker): the other stream's last
-                # frame takes it along (Channel.final), or, if that stream
-                # does not end within OUTBOX_DELAY, the flusher sends it.
-                ch.flush()
+            if ch._out:
+                ch.flush()  # nothing else to do: the outbox goes now
             woken = 0
             readable = False
-            events = poll(timeout)
-            if timeout >= 0 and not events:
-                with lock:
-                    self._idle -= 1
-                ch.flush()
-                if self._arrivals == arrivals:
-                    # Nothing came: a client sending one at a time.
-                    self._no_hold_until = _monotonic() + self._backoff
-                    self._backoff = min(self._backoff * 2, IDLE_HOLD_BACKOFF_MAX)
-                else:
-                    self._backoff = IDLE_HOLD_BACKOFF
-                continue
-            if timeout >= 0:
-                self._backoff = IDLE_HOLD_BACKOFF
-            for fd, _ in events:
+            for fd, _ in poll():
                 if fd == wake_r:
                     try:
                         woken = len(os.read(wake_r, 1))
