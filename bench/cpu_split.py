@@ -13,6 +13,7 @@ benchmark (run.py).
   bench/cpu_split.py --root /tmp/old-checkout ... # the same for another build (dist/ compiled there)
   bench/cpu_split.py --strace worker ...          # syscall counts of the worker (strace -c) in the last round
   bench/cpu_split.py --strace node ...            # ... of the supervisor and all workers together (-p 2)
+  bench/cpu_split.py --syscalls ...               # system calls per request of workers and hosts, every round (perf)
 """
 import argparse
 import json
@@ -53,6 +54,32 @@ def rss_by_role(tree):
     return out
 
 
+SYSCALLS = ("read", "write", "writev", "recvfrom", "sendto", "epoll_wait", "epoll_pwait", "futex")
+
+
+def start_syscall_counters(tree, tmp):
+    """One `perf stat` per role (worker, host) counting SYSCALLS of its processes (all threads)."""
+    counters = []
+    for role in ("worker", "host"):
+        pids = [str(p) for p, v in tree.items() if v[0] == role]
+        path = os.path.join(tmp, f"perf-{role}.txt")
+        events = ",".join(f"syscalls:sys_enter_{c}" for c in SYSCALLS)
+        counters.append((role, subprocess.Popen(["perf", "stat", "-x,", "-o", path, "-e", events,
+                                                 "-p", ",".join(pids)], stderr=subprocess.DEVNULL), path))
+    time.sleep(0.3)  # attached before the load starts
+    return counters
+
+
+def syscall_counts(path, n):
+    counts = []
+    with open(path) as f:
+        for line in f:
+            parts = line.strip().split(",")
+            if len(parts) > 2 and parts[2].startswith("syscalls:sys_enter_") and parts[0].isdigit():
+                counts.append(f"{parts[2][len('syscalls:sys_enter_'):]} {int(parts[0]) / n:.3f}")
+    return ", ".join(counts) or "(no counts: is perf allowed?)"
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--root", default=os.path.dirname(BENCH), help="checkout to run (default: this one)")
@@ -66,6 +93,12 @@ def main():
     ap.add_argument("--node", default="node", help="the node command, e.g. 'node --cpu-prof --cpu-prof-dir=DIR'")
     ap.add_argument("--strace", choices=["worker", "supervisor", "host", "node"],
                     help="strace -c this role in the last round (node: the supervisor and every worker together)")
+    ap.add_argument("--pin", metavar="CPU", help="run the server (not wrk) on these CPUs (taskset -c), as the "
+                                                 "published benchmark does")
+    ap.add_argument("--syscalls", action="store_true",
+                    help="count the workers' and hosts' system calls per request in every round with `perf stat` "
+                         "on syscall tracepoints (counting only: unlike strace, it hardly slows them; needs perf "
+                         "and tracefs access)")
     a = ap.parse_args()
 
     s = socket.socket()
@@ -75,7 +108,8 @@ def main():
     django_dir = tempfile.mkdtemp(prefix="cpu-split-")
     env = dict(os.environ, BENCH_DJANGO_DIR=django_dir)
     log = open(os.path.join(django_dir, "server.log"), "w")
-    cmd = (f"exec {a.node} {a.root}/bin/yimmo-wsgi --python /usr/bin/python3 --host 127.0.0.1 --port {port} "
+    pin = f"taskset -c {a.pin} " if a.pin else ""
+    cmd = (f"exec {pin}{a.node} {a.root}/bin/yimmo-wsgi --python /usr/bin/python3 --host 127.0.0.1 --port {port} "
            f"--no-proc {a.p} --no-threads {a.t} {MODULES[a.app]}:app")
     server = subprocess.Popen(cmd, shell=True, cwd=os.path.join(a.root, "bench", "apps"), env=env,
                               stdout=log, stderr=log, start_new_session=True)
@@ -104,6 +138,7 @@ def main():
                 tracer = subprocess.Popen(["strace", "-c", "-f"] + [x for p in pids for x in ("-p", str(p))]
                                           + ["-o", os.path.join(django_dir, "strace.txt")])
                 time.sleep(0.5)
+            counters = start_syscall_counters(before, django_dir) if a.syscalls else []
             out = subprocess.run(wrk, env=wenv, capture_output=True, text=True).stdout
             after = roles(server.pid)
             if tracer is not None:
@@ -119,6 +154,10 @@ def main():
                 per_role.setdefault(role, []).append(v)
             print(f"round {i}: {n} requests, {errors} errors{' (straced)' if tracer else ''}: "
                   + ", ".join(f"{r} {v:.1f}" for r, v in sorted(us.items())) + " CPU us/request")
+            for role, counter, path in counters:
+                counter.send_signal(signal.SIGINT)
+                counter.wait()
+                print(f"  {role} syscalls/request: " + syscall_counts(path, n))
             if tracer is not None:
                 with open(os.path.join(django_dir, "strace.txt")) as f:
                     print(f.read())
