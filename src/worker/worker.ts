@@ -86,6 +86,14 @@ export class Worker {
   private pauses = 0;
   private pauseTokens = PAUSE_BURST;
   private tokensAt = 0;
+  /**
+   * A forced resume (the supervisor's `listen` with `drain` > 0: every worker
+   * was saturated too long): connections still to take before pausing again;
+   * 0 when accepting as usual. The drain also ends when the accept loop has
+   * emptied the backlog (`drainEnd`, after the poll phase that accepted).
+   */
+  private drainLeft = 0;
+  private drainEndScheduled = false;
   constructor(
     private readonly config: WorkerConfig,
     private readonly report: (message: FromWorker) => void,
@@ -178,13 +186,14 @@ export class Worker {
    * Accept on the supervisor's listening handle for bind `bind` (of `of`).
    * Reports `serving` once every bind listens the first time.
    */
-  listenOn(bind: number, of: number, balance: boolean, listener: ListenerInfo, handle: unknown): void {
+  listenOn(bind: number, of: number, balance: boolean, listener: ListenerInfo, handle: unknown, drain = 0): void {
     this.balance = balance;
     const raw = handle as { close?: () => void } | null;
     if (this.shuttingDown || !this.loaded || raw === null || typeof raw !== 'object') return void raw?.close?.();
     const server = this.servers[bind] ?? this.createServer(listener);
     this.servers[bind] = server;
     if (server.listening) return void raw.close?.(); // a duplicate: ours is open
+    if (drain > 0 && this.paused) this.drainLeft = drain;
     server.listen(handle, this.config.backlog, () => {
       if (!Array.from({ length: of }, (_, i) => this.servers[i]).every((s) => s?.listening === true)) return;
       if (this.paused) log.debug(`accepting again (${this.load(Date.now())} busy)`);
@@ -233,11 +242,47 @@ export class Worker {
     this.tokensAt = now;
     if (this.pauseTokens < 1) return;
     this.pauseTokens--;
+    this.pause(false);
+  }
+
+  /** Closes our copies of the listening handles and tells the supervisor, which watches for every worker pausing at once. */
+  private pause(quotaReached: boolean): void {
+    this.drainLeft = 0;
     this.paused = true;
     this.pauses++;
-    log.debug(`saturated (${this.load(Date.now())} busy): not accepting (pause ${this.pauses})`);
+    const busy = this.load(Date.now());
+    log.debug(`saturated (${busy} busy): not accepting (pause ${this.pauses}${quotaReached ? ', forced resume\'s quota taken' : ''})`);
     for (const server of this.servers) if (server.listening) server.close();
+    this.report({ type: 'paused', busy, quotaReached });
   }
+
+  /**
+   * A connection taken during a forced resume. Every worker is saturated, so
+   * pausing after one would leave the rest of the backlog for another bound:
+   * the worker takes up to its quota (then pauses at once, and the supervisor
+   * resumes the next least loaded worker with no wait) or, if fewer wait,
+   * all of them: libuv accepts in a loop until the backlog is empty, and
+   * `drainEnd` runs after that loop (setImmediate: the check phase follows
+   * the poll phase that accepted). The quota's pauses are not rationed: they
+   * happen only while every worker is saturated, at most one per connection.
+   */
+  private drainTook(): void {
+    if (this.load(Date.now()) < this.config.threads) {
+      this.drainLeft = 0; // room after all: accepting as usual
+      return;
+    }
+    if (--this.drainLeft <= 0) return this.pause(true);
+    if (this.drainEndScheduled) return;
+    this.drainEndScheduled = true;
+    setImmediate(this.drainEnd);
+  }
+
+  private readonly drainEnd = (): void => {
+    this.drainEndScheduled = false;
+    if (this.drainLeft === 0) return;
+    this.drainLeft = 0;
+    this.maybePause();
+  };
 
   /**
    * Room again: ask for the handles back once a quarter of the threads (at
@@ -327,7 +372,8 @@ export class Worker {
     // Fresh connections count toward the load only where the load decides anything (balance).
     if (!this.balance) return;
     this.fresh.set(connection, Date.now());
-    this.maybePause();
+    if (this.drainLeft > 0) this.drainTook();
+    else this.maybePause();
   }
 
   /** Plain-TCP sockets whose first bytes have not yet said HTTP/1.1 or HTTP/2. */
