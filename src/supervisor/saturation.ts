@@ -35,17 +35,19 @@ export interface AcceptView {
 
 /**
  * Which worker takes the waiting connections, and up to how many, when every
- * worker in `workers` (those serving on the shared socket) is paused;
- * undefined while any of them accepts. Up to the difference between the two
- * least loaded (at least one): the waiting connections are spread like water
- * over the workers' loads, and a worker that reaches its quota says so
+ * worker in `workers` (those serving on the shared socket, `threads` each) is
+ * paused; undefined while any of them accepts. The least loaded takes up to
+ * the difference to the next one, and at least a round's worth (`threads`):
+ * the waiting connections are spread like water over the workers' loads, at
+ * most a round apart, and a worker that reaches its quota says so
  * (`quotaReached`) so that the next one is resumed at once, with no second
  * bound. Eight 1 s requests on 2 x 2 threads thus end up four and four (two
- * rounds), not six and two (three rounds).
+ * rounds), not six and two (three rounds); a storm of 50 new connections on
+ * 2 x 4 threads takes about ten such hand-overs, not fifty.
  */
-export function relief(workers: readonly AcceptView[]): { readonly id: number; readonly drain: number } | undefined {
+export function relief(workers: readonly AcceptView[], threads: number): { readonly id: number; readonly drain: number } | undefined {
   if (workers.length === 0 || workers.some((w) => !w.paused)) return undefined;
   const [least, next] = [...workers].sort((a, b) => a.busy - b.busy || a.pausedAt - b.pausedAt);
   if (least === undefined) return undefined;
-  return { id: least.id, drain: next === undefined ? DRAIN_ALL : Math.max(1, next.busy - least.busy) };
+  return { id: least.id, drain: next === undefined ? DRAIN_ALL : Math.max(threads, next.busy - least.busy, 1) };
 }

@@ -451,7 +451,7 @@ export class Supervisor {
     if (this.listeners === undefined || this.stopping || this.exiting) return undefined;
     const views: AcceptView[] = [];
     for (const c of this.children.values()) if (c.phase === 'serving') views.push({ id: c.id, paused: c.paused, busy: c.busy, pausedAt: c.pausedAt });
-    return relief(views);
+    return relief(views, this.config.threads);
   }
 
   private relieve(): void {

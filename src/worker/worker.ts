@@ -89,11 +89,12 @@ export class Worker {
   /**
    * A forced resume (the supervisor's `listen` with `drain` > 0: every worker
    * was saturated too long): connections still to take before pausing again;
-   * 0 when accepting as usual. The drain also ends when the accept loop has
-   * emptied the backlog (`drainEnd`, after the poll phase that accepted).
+   * 0 when accepting as usual. The drain also ends once the backlog is empty
+   * (`drainCheck`).
    */
   private drainLeft = 0;
-  private drainEndScheduled = false;
+  private drainChecking = false;
+  private drainAccepted = false;
   constructor(
     private readonly config: WorkerConfig,
     private readonly report: (message: FromWorker) => void,
@@ -261,10 +262,8 @@ export class Worker {
    * pausing after one would leave the rest of the backlog for another bound:
    * the worker takes up to its quota (then pauses at once, and the supervisor
    * resumes the next least loaded worker with no wait) or, if fewer wait,
-   * all of them: libuv accepts in a loop until the backlog is empty, and
-   * `drainEnd` runs after that loop (setImmediate: the check phase follows
-   * the poll phase that accepted). The quota's pauses are not rationed: they
-   * happen only while every worker is saturated, at most one per connection.
+   * all of them. The quota's pauses are not rationed: they happen only while
+   * every worker is saturated, at most one per connection.
    */
   private drainTook(): void {
     if (this.load(Date.now()) < this.config.threads) {
@@ -272,13 +271,24 @@ export class Worker {
       return;
     }
     if (--this.drainLeft <= 0) return this.pause(true);
-    if (this.drainEndScheduled) return;
-    this.drainEndScheduled = true;
-    setImmediate(this.drainEnd);
+    this.drainAccepted = true;
+    if (this.drainChecking) return;
+    this.drainChecking = true;
+    setImmediate(this.drainCheck);
   }
 
-  private readonly drainEnd = (): void => {
-    this.drainEndScheduled = false;
+  /**
+   * libuv accepts one connection per turn of the event loop (libuv/libuv#3696)
+   * and polls without waiting while an immediate is pending, so a whole turn
+   * (check phase to check phase) with no accept means the listening socket
+   * was not readable: the backlog is empty, and the ordinary rule applies.
+   */
+  private readonly drainCheck = (): void => {
+    if (this.drainLeft > 0 && this.drainAccepted) {
+      this.drainAccepted = false;
+      return void setImmediate(this.drainCheck);
+    }
+    this.drainChecking = false;
     if (this.drainLeft === 0) return;
     this.drainLeft = 0;
     this.maybePause();
