@@ -149,10 +149,11 @@ export type FromWorker =
   /** Accepting (every `listen` handle listens) or taking dealt connections. */
   | { readonly type: 'serving' }
   /**
-   * A worker stopped accepting because it is saturated: `busy` connections
-   * (requests in progress and fresh connections). `quotaReached`: it stopped
-   * because it took a forced resume's `drain` connections, so more may still
-   * wait in the backlog.
+   * A worker stopped accepting because it is saturated, and has not asked
+   * for the handles back within 50 ms (shorter pauses are not reported):
+   * `busy` connections (requests in progress and fresh connections).
+   * `quotaReached`: it stopped, at once, because it took a forced resume's
+   * `drain` connections, so more may still wait in the backlog.
    */
   | { readonly type: 'paused'; readonly busy: number; readonly quotaReached: boolean }
   /** A worker that stopped accepting while saturated has room again: send the listening handles again. */

@@ -8,17 +8,20 @@
 // timer and the messages are in supervisor.ts).
 
 /**
- * How long every worker may stay paused before one is resumed anyway.
- * Longer than a pause normally lasts (a request finishing frees a thread and
+ * How long every worker may stay paused, as the supervisor hears of it,
+ * before one is resumed anyway. A worker reports a pause only once it has
+ * lasted 50 ms (PAUSE_REPORT_MS in src/worker/worker.ts), so a new connection
+ * waits in the backlog for at most 200 ms in all before a worker takes it:
+ * longer than a pause normally lasts (a request finishing frees a thread and
  * the worker asks for the handle back within milliseconds, so ordinary
  * balancing is left alone: a burst is still spread by whoever frees a thread
  * first), short enough that a health check or a new browser connection on a
  * saturated server gets its first response well within a second (the
  * default timeout of Kubernetes probes), plus the queueing its request would
- * get on any worker anyway. A forced resume costs four IPC messages and a
+ * get on any worker anyway. A forced resume costs a few IPC messages and a
  * listen, so even at one per bound it is nothing.
  */
-export const SATURATION_BOUND_MS = 200;
+export const SATURATION_BOUND_MS = 150;
 
 /** A lone worker able to take connections (the others starting or retiring) takes every one waiting. */
 export const DRAIN_ALL = 1_000_000;

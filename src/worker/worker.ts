@@ -50,6 +50,13 @@ const FRESH_MS = 250;
  */
 const PAUSE_BURST = 4;
 const PAUSE_REFILL_MS = 25;
+/**
+ * A pause is reported to the supervisor (which bounds the time every worker
+ * is paused at once: src/supervisor/saturation.ts) only once it has lasted
+ * this long: most pauses end sooner (a request frees a thread), and then no
+ * message is sent for them (one IPC message saved per such pause).
+ */
+export const PAUSE_REPORT_MS = 50;
 
 export class Worker {
   private readonly connections = new Set<Connection>();
@@ -95,6 +102,8 @@ export class Worker {
   private drainLeft = 0;
   private drainChecking = false;
   private drainAccepted = false;
+  /** Reports the current pause once it has lasted PAUSE_REPORT_MS. */
+  private pauseReport: NodeJS.Timeout | undefined;
   constructor(
     private readonly config: WorkerConfig,
     private readonly report: (message: FromWorker) => void,
@@ -254,8 +263,18 @@ export class Worker {
     const busy = this.load(Date.now());
     log.debug(`saturated (${busy} busy): not accepting (pause ${this.pauses}${quotaReached ? ', forced resume\'s quota taken' : ''})`);
     for (const server of this.servers) if (server.listening) server.close();
-    this.report({ type: 'paused', busy, quotaReached });
+    // A forced resume's quota taken: more may wait, and the supervisor resumes the next worker at once.
+    if (this.pauseReport !== undefined) clearTimeout(this.pauseReport);
+    this.pauseReport = undefined;
+    if (quotaReached) return this.report({ type: 'paused', busy, quotaReached });
+    this.pauseReport = setTimeout(this.reportPause, PAUSE_REPORT_MS);
+    this.pauseReport.unref();
   }
+
+  private readonly reportPause = (): void => {
+    this.pauseReport = undefined;
+    if (this.paused && !this.wantSent && !this.shuttingDown) this.report({ type: 'paused', busy: this.load(Date.now()), quotaReached: false });
+  };
 
   /**
    * A connection taken during a forced resume. Every worker is saturated, so
@@ -304,6 +323,8 @@ export class Worker {
     const threads = this.config.threads;
     if (this.balance && this.load(Date.now()) > threads - Math.max(1, Math.floor(threads / 4))) return;
     this.wantSent = true;
+    if (this.pauseReport !== undefined) clearTimeout(this.pauseReport); // a short pause: the supervisor never hears of it
+    this.pauseReport = undefined;
     this.report({ type: 'want-listen' });
   }
 
