@@ -122,6 +122,12 @@ export class Supervisor {
   private watcher: CodeWatcher | undefined;
   /** Armed while every serving worker is paused: then one is resumed anyway (src/supervisor/saturation.ts). */
   private saturationTimer: NodeJS.Timeout | undefined;
+  /**
+   * A forced resume's worker took its whole quota, so connections may still
+   * wait: the next time every worker is paused, one is resumed at once (no
+   * bound). Cleared by the next forced resume.
+   */
+  private backlogLeft = false;
 
   constructor(private readonly options: SupervisorOptions) {
     this.configs.set(0, options.config);
@@ -228,7 +234,7 @@ export class Supervisor {
   /** Graceful: the worker finishes what it accepted; killed after the graceful timeout. */
   private retire(child: Child): void {
     child.phase = 'retiring';
-    this.watchSaturation(false); // it may have been the one still accepting
+    this.watchSaturation(); // it may have been the one still accepting
     const delivered = child.proc.send({ type: 'shutdown', mode: this.stopping ? 'stop' : 'retire' });
     // A worker whose channel is gone still drains on SIGTERM.
     if (!delivered) child.proc.kill('SIGTERM');
@@ -254,7 +260,7 @@ export class Supervisor {
         child.phase = 'serving';
         child.servingSince = Date.now();
         this.dealer?.flush();
-        this.watchSaturation(false);
+        this.watchSaturation();
         if (!this.announced && this.servingOfCurrent() >= this.processes) {
           this.announced = true;
           this.printBanner(child);
@@ -264,11 +270,12 @@ export class Supervisor {
         child.paused = true;
         child.busy = message.busy;
         child.pausedAt = Date.now();
-        return this.watchSaturation(message.quotaReached);
+        if (message.quotaReached) this.backlogLeft = true;
+        return this.watchSaturation();
       case 'want-listen':
         child.paused = false;
         if (child.phase !== 'retiring' && this.listeners !== undefined) this.sendListeners(child, 0);
-        return this.watchSaturation(false);
+        return this.watchSaturation();
       case 'adopted':
         child.unconfirmed.shift()?.socket.destroy();
         return;
@@ -295,7 +302,7 @@ export class Supervisor {
 
   private onExit(child: Child, code: number | null, signal: NodeJS.Signals | null): void {
     this.children.delete(child.id);
-    this.watchSaturation(false);
+    this.watchSaturation();
     this.book.workerGone(child.proc.pid);
     if (child.killTimer !== undefined) clearTimeout(child.killTimer);
     if (this.exiting) return;
@@ -433,17 +440,17 @@ export class Supervisor {
   /**
    * After every change of who accepts: while every serving worker is paused,
    * new connections wait in the backlog with nobody bound to take them, so
-   * this bounds that wait (src/supervisor/saturation.ts). `now`: a forced
-   * resume's worker took its quota and more may wait, so the next one is
+   * this bounds that wait (src/supervisor/saturation.ts). When a forced
+   * resume's worker took its whole quota (more may wait), the next one is
    * resumed without a second bound.
    */
-  private watchSaturation(now: boolean): void {
+  private watchSaturation(): void {
     if (this.acceptRelief() === undefined) {
       if (this.saturationTimer !== undefined) clearTimeout(this.saturationTimer);
       this.saturationTimer = undefined;
       return;
     }
-    if (now) return this.relieve();
+    if (this.backlogLeft) return this.relieve();
     this.saturationTimer ??= setTimeout(() => this.relieve(), SATURATION_BOUND_MS);
   }
 
@@ -462,6 +469,7 @@ export class Supervisor {
     if (pick === undefined || child === undefined) return;
     log.debug(`every worker saturated: worker ${child.proc.pid} (${child.busy} busy) takes up to ${pick.drain} waiting connection(s)`);
     child.paused = false;
+    this.backlogLeft = false;
     this.sendListeners(child, pick.drain);
   }
 
