@@ -263,9 +263,9 @@ export class Worker {
     const busy = this.load(Date.now());
     log.debug(`saturated (${busy} busy): not accepting (pause ${this.pauses}${quotaReached ? ', forced resume\'s quota taken' : ''})`);
     for (const server of this.servers) if (server.listening) server.close();
-    // A forced resume's quota taken: more may wait, and the supervisor resumes the next worker at once.
     if (this.pauseReport !== undefined) clearTimeout(this.pauseReport);
     this.pauseReport = undefined;
+    // A forced resume's quota taken: more may wait, and the supervisor resumes the next worker at once.
     if (quotaReached) return this.report({ type: 'paused', busy, quotaReached });
     this.pauseReport = setTimeout(this.reportPause, PAUSE_REPORT_MS);
     this.pauseReport.unref();
