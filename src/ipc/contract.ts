@@ -109,9 +109,13 @@ export type ToWorker =
   /**
    * Sent with a bound listening handle: accept on it. `bind` is the index in
    * the supervisor's list of binds, `of` their number. `balance`: stop
-   * accepting while saturated, as other workers share the socket.
+   * accepting while saturated, as other workers share the socket. `drain`:
+   * 0 for an ordinary listen; n > 0 when the supervisor resumes this worker
+   * although it is saturated (every worker was paused too long,
+   * src/supervisor/saturation.ts): accept up to n connections, or every one
+   * waiting if fewer, before pausing again.
    */
-  | { readonly type: 'listen'; readonly bind: number; readonly of: number; readonly balance: boolean; readonly listener: ListenerInfo }
+  | { readonly type: 'listen'; readonly bind: number; readonly of: number; readonly balance: boolean; readonly listener: ListenerInfo; readonly drain: number }
   /** The fallback: connections come one by one as `connection` messages; `listeners` by bind index. */
   | { readonly type: 'dealt'; readonly listeners: readonly ListenerInfo[] }
   /** Sent with a socket handle: a connection the supervisor accepted on bind `bind` for this worker. */
@@ -144,6 +148,14 @@ export type FromWorker =
   | { readonly type: 'loaded'; readonly python: string; readonly executable: string; readonly hostPid: number; readonly modules: readonly string[] }
   /** Accepting (every `listen` handle listens) or taking dealt connections. */
   | { readonly type: 'serving' }
+  /**
+   * A worker stopped accepting because it is saturated, and has not asked
+   * for the handles back within 50 ms (shorter pauses are not reported):
+   * `busy` connections (requests in progress and fresh connections).
+   * `quotaReached`: it stopped, at once, because it took a forced resume's
+   * `drain` connections, so more may still wait in the backlog.
+   */
+  | { readonly type: 'paused'; readonly busy: number; readonly quotaReached: boolean }
   /** A worker that stopped accepting while saturated has room again: send the listening handles again. */
   | { readonly type: 'want-listen' }
   /** A dealt connection arrived: the supervisor closes its copy (it kept it in case this worker died first). */

@@ -22,6 +22,7 @@ import { MetricsBook } from './metrics';
 import { SnapshotRequests, type SnapshotTarget } from './snapshots';
 import { reloadScope } from './reload-scope';
 import { CodeWatcher } from './code-watcher';
+import { SATURATION_BOUND_MS, relief, type AcceptView } from './saturation';
 
 const FIRST_BACKOFF_MS = 500;
 const MAX_BACKOFF_MS = 30_000;
@@ -82,6 +83,10 @@ interface Child {
   readonly unconfirmed: { readonly socket: net.Socket; readonly bind: number }[];
   lastFatal: string | undefined;
   killTimer: NodeJS.Timeout | undefined;
+  /** Stopped accepting because saturated (shared handles with P > 1): its last word was `paused`; busy connections then, and when. */
+  paused: boolean;
+  busy: number;
+  pausedAt: number;
 }
 
 export class Supervisor {
@@ -115,6 +120,14 @@ export class Supervisor {
   private hostRound: HostRound | undefined;
   /** --reload: the app's files, polled. */
   private watcher: CodeWatcher | undefined;
+  /** Armed while every serving worker is paused: then one is resumed anyway (src/supervisor/saturation.ts). */
+  private saturationTimer: NodeJS.Timeout | undefined;
+  /**
+   * A forced resume's worker took its whole quota, so connections may still
+   * wait: the next time every worker is paused, one is resumed at once (no
+   * bound). Cleared by the next forced resume.
+   */
+  private backlogLeft = false;
 
   constructor(private readonly options: SupervisorOptions) {
     this.configs.set(0, options.config);
@@ -206,6 +219,9 @@ export class Supervisor {
       unconfirmed: [],
       lastFatal: undefined,
       killTimer: undefined,
+      paused: false,
+      busy: 0,
+      pausedAt: 0,
       proc: new WorkerProcess(this.script, {
         message: (m) => this.onMessage(child, m),
         exit: (code, signal) => this.onExit(child, code, signal),
@@ -218,6 +234,7 @@ export class Supervisor {
   /** Graceful: the worker finishes what it accepted; killed after the graceful timeout. */
   private retire(child: Child): void {
     child.phase = 'retiring';
+    this.watchSaturation(); // it may have been the one still accepting
     const delivered = child.proc.send({ type: 'shutdown', mode: this.stopping ? 'stop' : 'retire' });
     // A worker whose channel is gone still drains on SIGTERM.
     if (!delivered) child.proc.kill('SIGTERM');
@@ -243,14 +260,22 @@ export class Supervisor {
         child.phase = 'serving';
         child.servingSince = Date.now();
         this.dealer?.flush();
+        this.watchSaturation();
         if (!this.announced && this.servingOfCurrent() >= this.processes) {
           this.announced = true;
           this.printBanner(child);
         }
         return this.reconcile();
+      case 'paused':
+        child.paused = true;
+        child.busy = message.busy;
+        child.pausedAt = Date.now();
+        if (message.quotaReached) this.backlogLeft = true;
+        return this.watchSaturation();
       case 'want-listen':
-        if (child.phase !== 'retiring' && this.listeners !== undefined) this.sendListeners(child);
-        return;
+        child.paused = false;
+        if (child.phase !== 'retiring' && this.listeners !== undefined) this.sendListeners(child, 0);
+        return this.watchSaturation();
       case 'adopted':
         child.unconfirmed.shift()?.socket.destroy();
         return;
@@ -277,6 +302,7 @@ export class Supervisor {
 
   private onExit(child: Child, code: number | null, signal: NodeJS.Signals | null): void {
     this.children.delete(child.id);
+    this.watchSaturation();
     this.book.workerGone(child.proc.pid);
     if (child.killTimer !== undefined) clearTimeout(child.killTimer);
     if (this.exiting) return;
@@ -401,13 +427,50 @@ export class Supervisor {
 
   /** Tells a loaded worker how it gets connections. */
   private offer(child: Child): void {
-    if (this.listeners !== undefined) this.sendListeners(child);
+    if (this.listeners !== undefined) this.sendListeners(child, 0);
     else if (this.dealer !== undefined) child.proc.send({ type: 'dealt', listeners: this.bound.map((b) => b.info) });
   }
 
-  private sendListeners(child: Child): void {
+  /** `drain` > 0: a forced resume (ToWorker 'listen'). */
+  private sendListeners(child: Child, drain: number): void {
     const listeners = this.listeners ?? [];
-    listeners.forEach((l, i) => child.proc.send({ type: 'listen', bind: i, of: listeners.length, balance: this.processes > 1, listener: l.info }, l.handle));
+    listeners.forEach((l, i) => child.proc.send({ type: 'listen', bind: i, of: listeners.length, balance: this.processes > 1, listener: l.info, drain }, l.handle));
+  }
+
+  /**
+   * After every change of who accepts: while every serving worker is paused,
+   * new connections wait in the backlog with nobody bound to take them, so
+   * this bounds that wait (src/supervisor/saturation.ts). When a forced
+   * resume's worker took its whole quota (more may wait), the next one is
+   * resumed without a second bound.
+   */
+  private watchSaturation(): void {
+    if (this.acceptRelief() === undefined) {
+      if (this.saturationTimer !== undefined) clearTimeout(this.saturationTimer);
+      this.saturationTimer = undefined;
+      return;
+    }
+    if (this.backlogLeft) return this.relieve();
+    this.saturationTimer ??= setTimeout(() => this.relieve(), SATURATION_BOUND_MS);
+  }
+
+  private acceptRelief(): ReturnType<typeof relief> {
+    if (this.listeners === undefined || this.stopping || this.exiting) return undefined;
+    const views: AcceptView[] = [];
+    for (const c of this.children.values()) if (c.phase === 'serving') views.push({ id: c.id, paused: c.paused, busy: c.busy, pausedAt: c.pausedAt });
+    return relief(views, this.config.threads);
+  }
+
+  private relieve(): void {
+    if (this.saturationTimer !== undefined) clearTimeout(this.saturationTimer);
+    this.saturationTimer = undefined;
+    const pick = this.acceptRelief();
+    const child = pick === undefined ? undefined : this.children.get(pick.id);
+    if (pick === undefined || child === undefined) return;
+    log.debug(`every worker saturated: worker ${child.proc.pid} (${child.busy} busy) takes up to ${pick.drain} waiting connection(s)`);
+    child.paused = false;
+    this.backlogLeft = false;
+    this.sendListeners(child, pick.drain);
   }
 
   private broadcastBalance(): void {
@@ -416,6 +479,8 @@ export class Supervisor {
   }
 
   private closeListeners(): void {
+    if (this.saturationTimer !== undefined) clearTimeout(this.saturationTimer);
+    this.saturationTimer = undefined;
     for (const l of this.listeners ?? []) l.handle.close();
     this.listeners = undefined;
     this.dealer?.close();
@@ -642,6 +707,7 @@ export class Supervisor {
     if (this.exiting) return;
     this.exiting = true;
     if (this.forceTimer !== undefined) clearTimeout(this.forceTimer);
+    if (this.saturationTimer !== undefined) clearTimeout(this.saturationTimer);
     if (this.spawnTimer !== undefined) clearTimeout(this.spawnTimer);
     this.watcher?.stop();
     this.admin?.close();

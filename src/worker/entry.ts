@@ -32,7 +32,7 @@ export function runWorkerProcess(): void {
         return;
       case 'listen':
         if (worker === undefined) return void (handle as { close?: () => void } | undefined)?.close?.();
-        return worker.listenOn(message.bind, message.of, message.balance, message.listener, handle);
+        return worker.listenOn(message.bind, message.of, message.balance, message.listener, handle, message.drain);
       case 'dealt':
         return worker?.takeDealt(message.listeners);
       case 'connection':

@@ -50,6 +50,13 @@ const FRESH_MS = 250;
  */
 const PAUSE_BURST = 4;
 const PAUSE_REFILL_MS = 25;
+/**
+ * A pause is reported to the supervisor (which bounds the time every worker
+ * is paused at once: src/supervisor/saturation.ts) only once it has lasted
+ * this long: most pauses end sooner (a request frees a thread), and then no
+ * message is sent for them (one IPC message saved per such pause).
+ */
+export const PAUSE_REPORT_MS = 50;
 
 export class Worker {
   private readonly connections = new Set<Connection>();
@@ -86,6 +93,17 @@ export class Worker {
   private pauses = 0;
   private pauseTokens = PAUSE_BURST;
   private tokensAt = 0;
+  /**
+   * A forced resume (the supervisor's `listen` with `drain` > 0: every worker
+   * was saturated too long): connections still to take before pausing again;
+   * 0 when accepting as usual. The drain also ends once the backlog is empty
+   * (`drainCheck`).
+   */
+  private drainLeft = 0;
+  private drainChecking = false;
+  private drainAccepted = false;
+  /** Reports the current pause once it has lasted PAUSE_REPORT_MS. */
+  private pauseReport: NodeJS.Timeout | undefined;
   constructor(
     private readonly config: WorkerConfig,
     private readonly report: (message: FromWorker) => void,
@@ -178,13 +196,14 @@ export class Worker {
    * Accept on the supervisor's listening handle for bind `bind` (of `of`).
    * Reports `serving` once every bind listens the first time.
    */
-  listenOn(bind: number, of: number, balance: boolean, listener: ListenerInfo, handle: unknown): void {
+  listenOn(bind: number, of: number, balance: boolean, listener: ListenerInfo, handle: unknown, drain = 0): void {
     this.balance = balance;
     const raw = handle as { close?: () => void } | null;
     if (this.shuttingDown || !this.loaded || raw === null || typeof raw !== 'object') return void raw?.close?.();
     const server = this.servers[bind] ?? this.createServer(listener);
     this.servers[bind] = server;
     if (server.listening) return void raw.close?.(); // a duplicate: ours is open
+    if (drain > 0 && this.paused) this.drainLeft = drain;
     server.listen(handle, this.config.backlog, () => {
       if (!Array.from({ length: of }, (_, i) => this.servers[i]).every((s) => s?.listening === true)) return;
       if (this.paused) log.debug(`accepting again (${this.load(Date.now())} busy)`);
@@ -233,11 +252,66 @@ export class Worker {
     this.tokensAt = now;
     if (this.pauseTokens < 1) return;
     this.pauseTokens--;
+    this.pause(false);
+  }
+
+  /** Closes our copies of the listening handles and tells the supervisor, which watches for every worker pausing at once. */
+  private pause(quotaReached: boolean): void {
+    this.drainLeft = 0;
     this.paused = true;
     this.pauses++;
-    log.debug(`saturated (${this.load(Date.now())} busy): not accepting (pause ${this.pauses})`);
+    const busy = this.load(Date.now());
+    log.debug(`saturated (${busy} busy): not accepting (pause ${this.pauses}${quotaReached ? ', forced resume\'s quota taken' : ''})`);
     for (const server of this.servers) if (server.listening) server.close();
+    if (this.pauseReport !== undefined) clearTimeout(this.pauseReport);
+    this.pauseReport = undefined;
+    // A forced resume's quota taken: more may wait, and the supervisor resumes the next worker at once.
+    if (quotaReached) return this.report({ type: 'paused', busy, quotaReached });
+    this.pauseReport = setTimeout(this.reportPause, PAUSE_REPORT_MS);
+    this.pauseReport.unref();
   }
+
+  private readonly reportPause = (): void => {
+    this.pauseReport = undefined;
+    if (this.paused && !this.wantSent && !this.shuttingDown) this.report({ type: 'paused', busy: this.load(Date.now()), quotaReached: false });
+  };
+
+  /**
+   * A connection taken during a forced resume. Every worker is saturated, so
+   * pausing after one would leave the rest of the backlog for another bound:
+   * the worker takes up to its quota (then pauses at once, and the supervisor
+   * resumes the next least loaded worker with no wait) or, if fewer wait,
+   * all of them. The quota's pauses are not rationed: they happen only while
+   * every worker is saturated, at most one per connection.
+   */
+  private drainTook(): void {
+    if (this.load(Date.now()) < this.config.threads) {
+      this.drainLeft = 0; // room after all: accepting as usual
+      return;
+    }
+    if (--this.drainLeft <= 0) return this.pause(true);
+    this.drainAccepted = true;
+    if (this.drainChecking) return;
+    this.drainChecking = true;
+    setImmediate(this.drainCheck);
+  }
+
+  /**
+   * libuv accepts one connection per turn of the event loop (libuv/libuv#3696)
+   * and polls without waiting while an immediate is pending, so a whole turn
+   * (check phase to check phase) with no accept means the listening socket
+   * was not readable: the backlog is empty, and the ordinary rule applies.
+   */
+  private readonly drainCheck = (): void => {
+    if (this.drainLeft > 0 && this.drainAccepted) {
+      this.drainAccepted = false;
+      return void setImmediate(this.drainCheck);
+    }
+    this.drainChecking = false;
+    if (this.drainLeft === 0) return;
+    this.drainLeft = 0;
+    this.maybePause();
+  };
 
   /**
    * Room again: ask for the handles back once a quarter of the threads (at
@@ -249,6 +323,8 @@ export class Worker {
     const threads = this.config.threads;
     if (this.balance && this.load(Date.now()) > threads - Math.max(1, Math.floor(threads / 4))) return;
     this.wantSent = true;
+    if (this.pauseReport !== undefined) clearTimeout(this.pauseReport); // a short pause: the supervisor never hears of it
+    this.pauseReport = undefined;
     this.report({ type: 'want-listen' });
   }
 
@@ -327,7 +403,8 @@ export class Worker {
     // Fresh connections count toward the load only where the load decides anything (balance).
     if (!this.balance) return;
     this.fresh.set(connection, Date.now());
-    this.maybePause();
+    if (this.drainLeft > 0) this.drainTook();
+    else this.maybePause();
   }
 
   /** Plain-TCP sockets whose first bytes have not yet said HTTP/1.1 or HTTP/2. */

@@ -7,7 +7,7 @@ import { test } from 'node:test';
 import * as assert from 'node:assert/strict';
 import * as tls from 'node:tls';
 import * as net from 'node:net';
-import { get, makeTlsCert, request, runCli, startServer, PYTHON } from '../support/server';
+import { Client, get, makeTlsCert, request, runCli, startServer, PYTHON } from '../support/server';
 import { repoPath } from '../support/repo';
 import { alive, children, eventually, listeningPorts, sleep } from '../support/processes';
 import { rollingConfig } from '../support/rolling-config';
@@ -66,6 +66,56 @@ test('under saturation with a new connection per request, pauses are rationed: a
     assert.ok(pauses <= 2 * (elapsed / 25 + 4), `${pauses} pauses in ${elapsed} ms for ${answered} requests`);
   } finally {
     await server.stop();
+  }
+});
+
+test('every worker kept saturated by keep-alive clients: new connections, fourteen at once or one at a time, still get their first response within a bound (the supervisor resumes a worker, which takes all that wait)', async (t) => {
+  // -p 2 -t 1 and eight keep-alive clients per worker, each sending its next
+  // 50 ms request as soon as the last one is answered: a worker's busy count
+  // never falls to the resume threshold, so without the supervisor's bound
+  // every worker stays paused and a new connection waits for ever. The
+  // sixteen arrive at once: each worker takes one and pauses, and the other
+  // fourteen are handed over after one bound (200 ms), a round's worth at a
+  // time, not one per bound (14 x 200 ms).
+  const server = await startServer('behaviours:app', { args: ['-p', '2', '-t', '1'] });
+  let stop = false;
+  const firstAnswers: number[] = [];
+  const loops = Array.from({ length: 16 }, async () => {
+    const started = Date.now();
+    const client = await Client.connect(server.port);
+    try {
+      for (let first = true; !stop; first = false) {
+        client.write(get('/sleep?0.05'));
+        assert.equal((await client.response({ timeoutMs: 10_000 })).status, 200);
+        if (first) firstAnswers.push(Date.now() - started);
+      }
+    } finally {
+      client.close();
+    }
+  });
+  // Awaited below; a failure after the test has already failed (the server stopping) is not reported twice.
+  for (const loop of loops) loop.catch(() => undefined);
+  try {
+    await sleep(1000);
+    for (let i = 0; i < 3; i++) {
+      const started = Date.now();
+      assert.equal((await request(server.port, get('/hello', 'Connection: close\r\n'), { timeoutMs: 10_000 })).status, 200);
+      const ms = Date.now() - started;
+      t.diagnostic(`new connection ${i}: first response in ${ms} ms`);
+      // The bound (200 ms) plus eight 50 ms requests queued ahead: 600 ms on a quiet machine.
+      assert.ok(ms < 1500, `new connection ${i} answered after ${ms} ms`);
+      await sleep(200);
+    }
+    stop = true;
+    await Promise.all(loops);
+    t.diagnostic(`the saturating clients' first responses after ${firstAnswers.join(', ')} ms`);
+    assert.equal(firstAnswers.length, 16);
+    // 200 ms, the hand-overs, then up to eight 50 ms requests ahead: 650 ms on a quiet machine.
+    assert.ok(Math.max(...firstAnswers) < 2000, `a saturating client's first response after ${Math.max(...firstAnswers)} ms`);
+  } finally {
+    stop = true;
+    await server.stop();
+    await Promise.allSettled(loops);
   }
 });
 
