@@ -16,8 +16,9 @@ waiting. The main thread (the standby) is registered last, so it wakes only
 when frames arrive while no application thread waits, i.e. while all of
 them run the application. It routes what it reads as the dedicated reader
 did (CREDIT, BODY, CANCEL, DUMP_STACK, STATUS, and REQUESTs, which then
-wait in the queue): frames for a running stream, and the stack dump of a
-stuck thread, are read as promptly as before.
+wait in the queue). While a stream waits for a frame (CREDIT, BODY...) it
+reads as promptly as before; otherwise, with every thread busy, it naps
+(STANDBY_BACKSTOP) and the threads read between two requests instead.
 
 When one read brings more requests than the reading thread runs, the rest
 wait in the queue and idle threads are woken for them through a pipe, also
