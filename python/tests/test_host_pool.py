@@ -130,8 +130,8 @@ class AllBusy(HostTestCase):
         # Read between two requests at the latest (pool.STANDBY_NAP): the
         # CANCEL is seen before a thread takes the queued stream.
         first, second, queued = self.sid(), self.sid(), self.sid()
-        self.host.request(first, path="/sleep", query="t=0.5")
-        self.host.request(second, path="/sleep", query="t=0.5")
+        self.host.request(first, path="/sleep", query="t=1")
+        self.host.request(second, path="/sleep", query="t=1")
         time.sleep(0.2)
         tok = self.token()
         self.host.request(queued, path="/sleep", query="t=0.5&tok=" + tok)
