@@ -36,7 +36,8 @@ from harness import procs  # noqa: E402
 
 
 def threads(pid):
-    """{tid: (name, run ns, switch-ins)} of one process."""
+    """{tid: (name, run ns, switch-ins, voluntary switch-outs)} of one process. Voluntary: the
+    thread blocked (a wait, a GIL hand-off); the rest of the switch-ins follow preemptions."""
     out = {}
     try:
         tids = os.listdir(f"/proc/{pid}/task")
@@ -48,9 +49,11 @@ def threads(pid):
                 fields = f.read().split()
             with open(f"/proc/{pid}/task/{tid}/comm") as f:
                 name = f.read().strip()
-        except OSError:
+            with open(f"/proc/{pid}/task/{tid}/status") as f:
+                vol = next(int(line.split()[1]) for line in f if line.startswith("voluntary_ctxt_switches"))
+        except (OSError, StopIteration):
             continue
-        out[tid] = (name, int(fields[0]), int(fields[2]))
+        out[tid] = (name, int(fields[0]), int(fields[2]), vol)
     return out
 
 
@@ -89,8 +92,8 @@ def probe():
         finally:
             p.kill()
             p.wait()
-        ns = sum(v[1] - a.get(t, (0, 0, 0))[1] for t, v in b.items())
-        sw = sum(v[2] - a.get(t, (0, 0, 0))[2] for t, v in b.items())
+        ns = sum(v[1] - a.get(t, (0, 0, 0, 0))[1] for t, v in b.items())
+        sw = sum(v[2] - a.get(t, (0, 0, 0, 0))[2] for t, v in b.items())
         print(f"{name}: {ns / 1e3 / max(1, sw):.1f} us of CPU per switch-in ({sw / 5:.0f}/s)")
 
 
@@ -110,7 +113,7 @@ def main():
     ap.add_argument("--duration", type=int, default=4, help="seconds per round")
     ap.add_argument("--pin", help="run the server on this CPU, wrk on another")
     ap.add_argument("--node", default="node", help="the node command, e.g. 'node --single-threaded-gc'")
-    ap.add_argument("--per-thread", action="store_true", help="also print each Node thread's share")
+    ap.add_argument("--per-thread", action="store_true", help="also print each thread's share (worker and host)")
     a = ap.parse_args()
     if a.probe:
         return probe()
@@ -158,14 +161,14 @@ def main():
             for pid, (role, ths) in sorted(after.items()):
                 old = before.get(pid, (role, {}))[1]
                 r = roles.setdefault(role, [0.0, 0.0])
-                for tid, (name, ns, sw) in sorted(ths.items(), key=lambda x: int(x[0])):
-                    o = old.get(tid, (name, 0, 0))
-                    us, switches = (ns - o[1]) / 1e3 / n, (sw - o[2]) / n
+                for tid, (name, ns, sw, vol) in sorted(ths.items(), key=lambda x: int(x[0])):
+                    o = old.get(tid, (name, 0, 0, 0))
+                    us, switches, voluntary = (ns - o[1]) / 1e3 / n, (sw - o[2]) / n, (vol - o[3]) / n
                     r[0] += us
                     r[1] += switches
-                    if a.per_thread and role in ("worker", "server") and us >= 0.05:
+                    if a.per_thread and role in ("worker", "server", "host") and us >= 0.05:
                         lines.append(f"    {role} {pid} thread {tid} ({'main' if tid == str(pid) else name}): "
-                                     f"{us:.1f} us, {switches:.2f} switch-ins")
+                                     f"{us:.1f} us, {switches:.2f} switch-ins ({voluntary:.2f} after blocking)")
             for role, v in roles.items():
                 per_role.setdefault(role, []).append(v)
             print(f"round {i}: {n / elapsed:.0f} req/s, p50 {result['lat_p50_us'] / 1000:.1f} ms: "

@@ -12,10 +12,11 @@ from .harness import HostTestCase, P
 MIB = 1024 * 1024
 
 
-def voluntary_switches(pid):
-    """Voluntary context switches of every thread of ``pid`` (Linux)."""
+def voluntary_switches(pid, tids=None):
+    """Voluntary context switches of every thread of ``pid`` (Linux), or
+    of the threads ``tids`` only."""
     total = 0
-    for tid in os.listdir("/proc/%d/task" % pid):
+    for tid in tids or os.listdir("/proc/%d/task" % pid):
         try:
             with open("/proc/%d/task/%s/status" % (pid, tid)) as fh:
                 for line in fh:
@@ -106,6 +107,39 @@ class AllBusy(HostTestCase):
         # Answered while both threads still sleep (they end 1.8 s from here);
         # the worker itself gives up on an answer after 500 ms.
         self.assertLess(time.monotonic() - started, 1.0)
+        for sid in (first, second):
+            self.assertEqual(self.host.response(sid).ended, "HEAD_END")
+
+    def test_the_standby_reader_naps_long_while_every_thread_runs_the_application(self):
+        # Each end of a nap costs the main thread a wake-up and the GIL
+        # (pool.STANDBY_BACKSTOP); it used to nap 20 ms at a time, ~50
+        # wake-ups a second while the host was saturated.
+        first, second = self.sid(), self.sid()
+        self.host.request(first, path="/sleep", query="t=1.6")
+        self.host.request(second, path="/sleep", query="t=1.6")
+        time.sleep(0.3)
+        main = [str(self.host.pid)]
+        before = voluntary_switches(self.host.pid, main)
+        time.sleep(1.0)
+        woken = voluntary_switches(self.host.pid, main) - before
+        self.assertLess(woken, 25, "the main thread woke %d times in 1 s" % woken)
+        for sid in (first, second):
+            self.assertEqual(self.host.response(sid).ended, "HEAD_END")
+
+    def test_a_queued_request_cancelled_while_every_thread_is_busy_never_runs(self):
+        # Read between two requests at the latest (pool.STANDBY_NAP): the
+        # CANCEL is seen before a thread takes the queued stream.
+        first, second, queued = self.sid(), self.sid(), self.sid()
+        self.host.request(first, path="/sleep", query="t=1")
+        self.host.request(second, path="/sleep", query="t=1")
+        time.sleep(0.2)
+        tok = self.token()
+        self.host.request(queued, path="/sleep", query="t=0.5&tok=" + tok)
+        time.sleep(0.1)
+        self.host.send(P.CANCEL, queued)
+        r = self.host.response(queued, timeout=5)
+        self.assertEqual((r.ended, r.abort_reason), ("ABORT", "cancelled"))
+        self.assertIsNone(self.host.marker("slept-" + tok))
         for sid in (first, second):
             self.assertEqual(self.host.response(sid).ended, "HEAD_END")
 

@@ -16,8 +16,9 @@ waiting. The main thread (the standby) is registered last, so it wakes only
 when frames arrive while no application thread waits, i.e. while all of
 them run the application. It routes what it reads as the dedicated reader
 did (CREDIT, BODY, CANCEL, DUMP_STACK, STATUS, and REQUESTs, which then
-wait in the queue): frames for a running stream, and the stack dump of a
-stuck thread, are read as promptly as before.
+wait in the queue). While a stream waits for a frame (CREDIT, BODY...) it
+reads as promptly as before; otherwise, with every thread busy, it naps
+(STANDBY_BACKSTOP) and the threads read between two requests instead.
 
 When one read brings more requests than the reading thread runs, the rest
 wait in the queue and idle threads are woken for them through a pipe, also
@@ -35,20 +36,30 @@ import os
 import select
 import socket
 import threading
+import time
 import traceback
 
 from . import log
 
 _EXCLUSIVE = getattr(select, "EPOLLEXCLUSIVE", 0)
 _DONTWAIT = getattr(socket, "MSG_DONTWAIT", 0)
-# How long the standby reader may leave the socket unread while every
-# application thread runs the application and no stream waits for a frame:
-# the most a CANCEL (a client gone: its response goes on being produced, or
-# its queued request may start, that much longer), a DUMP_STACK or a STATUS
-# (the worker waits 500 ms for it) can wait to be read, and so the most a
-# queued stream's wait (STATUS "wait", measured from when it is read) can
-# be under-counted. About 50 wake-ups a second while the host is saturated.
+# While every application thread runs the application and no stream waits
+# for a frame, nobody waits on the socket. Then an application thread that
+# finishes a request reads it (without waiting) before taking the next
+# queued stream, if nobody read it for STANDBY_NAP: a CANCEL is seen before
+# its queued stream would start, and a queued stream's wait (STATUS "wait",
+# measured from when it is read) is under-counted by at most that much.
 STANDBY_NAP = 0.02
+# How long the standby reader naps meanwhile: the most a CANCEL, a
+# DUMP_STACK or a STATUS (the worker waits 500 ms for it) waits to be read
+# when every thread runs one long request. Each nap's end costs the main
+# thread a wake-up and the GIL taken from a running thread (three or four
+# switch-ins on both sides); napping STANDBY_NAP instead cost ~0.3-0.9
+# switch-ins per Django request (bench/results/profile.md, "Issue 13,
+# session 5: the host's switch-ins").
+STANDBY_BACKSTOP = 0.1
+
+_monotonic = time.monotonic
 
 
 def usable():
@@ -70,6 +81,7 @@ class Pool(object):
         self._waking = 0  # wake-up bytes written to the pipe and not yet read
         self._blocked = 0  # streams waiting for a frame (Stream.wait)
         self._napping = False
+        self._read_at = 0.0  # when the socket was last read while the standby naps
         self._nap = threading.Lock()  # the standby naps on it; released to end a nap early
         self._nap.acquire()
         # Non-inheritable (PEP 446), like the epoll instances: never in the
@@ -150,6 +162,17 @@ class Pool(object):
         wake_r = self._wake_r
         ch = self.ch
         while True:
+            if self._napping and _monotonic() - self._read_at >= STANDBY_NAP and read_lock.acquire(False):
+                # Between two requests, while the standby naps: read for it
+                # (see STANDBY_NAP). Never waits: no frame, or another
+                # thread reading, and this one goes on.
+                try:
+                    self._read_at = _monotonic()
+                    read(_DONTWAIT)
+                    while ch.read_more:
+                        read(_DONTWAIT)
+                finally:
+                    read_lock.release()
             stream = None
             with lock:
                 if ready:
@@ -208,12 +231,14 @@ class Pool(object):
                     # sooner than a thread comes free, and a free thread
                     # reads for itself. Nap instead of waking for every
                     # arrival (a GIL hand-off each); a stream that starts
-                    # waiting for a frame ends the nap (blocking()).
+                    # waiting for a frame ends the nap (blocking()), and
+                    # threads read between requests meanwhile (_serve).
                     napping = self._idle == 0 and self._blocked == 0
                     self._napping = napping
                 if not napping:
                     break
-                nap(True, STANDBY_NAP)
+                self._read_at = _monotonic()
+                nap(True, STANDBY_BACKSTOP)
                 with lock:
                     self._napping = False
 

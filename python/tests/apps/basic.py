@@ -402,6 +402,8 @@ _lock = threading.Lock()
 
 def h_sleep(env, start_response, a):
     t = float(a.get("t", "0.5"))
+    if "tok" in a:
+        mark("slept-" + a["tok"])  # it ran
     with _lock:
         _inflight[0] += 1
         _inflight[1] = max(_inflight[1], _inflight[0])
