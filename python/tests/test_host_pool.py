@@ -43,7 +43,11 @@ class OneAtATime(HostTestCase):
         for _ in range(n):
             self.assertEqual(self.get("/list").body, b"hello world")
         per_request = (voluntary_switches(self.host.pid) - before) / n
-        self.assertLess(per_request, 2.0, "%.2f voluntary context switches per request" % per_request)
+        # ~1.1 on a quiet machine; a busy one adds wake-ups of another idle
+        # thread when the next request arrives before the reader is back in
+        # epoll_wait (2.19 once in CI on 3.9 and 3.10). 3.0 still fails the
+        # reader-thread design (~4.7).
+        self.assertLess(per_request, 3.0, "%.2f voluntary context switches per request" % per_request)
 
 
 class Together(HostTestCase):
