@@ -20,7 +20,6 @@ import json
 import os
 import shutil
 import signal
-import socket
 import statistics
 import subprocess
 import sys
@@ -29,7 +28,7 @@ import time
 
 BENCH = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, BENCH)
-from harness import procs  # noqa: E402
+from harness import cycle, procs  # noqa: E402
 
 MODULES = {"hello": "hello", "django": "django_app", "sleep": "sleep", "echo": "echo", "large": "large"}
 
@@ -37,13 +36,10 @@ MODULES = {"hello": "hello", "django": "django_app", "sleep": "sleep", "echo": "
 def roles(root_pid):
     """{pid: (role, cpu ticks, rss bytes)} of the server's tree (supervisor, worker, host)."""
     out = {}
-    for pid in procs.tree(root_pid):
+    for pid, role in procs.roles(root_pid, procs.tree(root_pid)).items():
         st = procs.stat(pid)
-        kind = procs.kind(pid)
-        if st is None or kind not in ("node", "python"):
-            continue
-        role = "host" if kind == "python" else ("worker" if procs.kind(st[0]) == "node" else "supervisor")
-        out[pid] = (role, st[1], st[2])
+        if st is not None:
+            out[pid] = (role, st[1], st[2])
     return out
 
 
@@ -101,26 +97,14 @@ def main():
                          "and tracefs access)")
     a = ap.parse_args()
 
-    s = socket.socket()
-    s.bind(("127.0.0.1", 0))
-    port = s.getsockname()[1]
-    s.close()
+    port = cycle.free_port()
     django_dir = tempfile.mkdtemp(prefix="cpu-split-")
     env = dict(os.environ, BENCH_DJANGO_DIR=django_dir)
-    log = open(os.path.join(django_dir, "server.log"), "w")
     pin = f"taskset -c {a.pin} " if a.pin else ""
     cmd = (f"exec {pin}{a.node} {a.root}/bin/yimmo-wsgi --python /usr/bin/python3 --host 127.0.0.1 --port {port} "
            f"--no-proc {a.p} --no-threads {a.t} {MODULES[a.app]}:app")
-    server = subprocess.Popen(cmd, shell=True, cwd=os.path.join(a.root, "bench", "apps"), env=env,
-                              stdout=log, stderr=log, start_new_session=True)
+    server = cycle.start_scratch(cmd, port, a.root, env, django_dir)
     try:
-        for _ in range(300):
-            try:
-                socket.create_connection(("127.0.0.1", port), 0.2).close()
-                break
-            except OSError:
-                time.sleep(0.1)
-        time.sleep(1.0)
         print("idle RSS MB", rss_by_role(roles(server.pid)))
         wrk = ["wrk", "-t1", f"-c{a.conns}", f"-d{a.duration}s", "-s", os.path.join(BENCH, "lua", "report.lua"),
                f"http://127.0.0.1:{port}/"]
@@ -165,13 +149,7 @@ def main():
         print("median " + ", ".join(f"{r} {statistics.median(v):.1f} [{min(v):.1f}-{max(v):.1f}]"
                                    for r, v in sorted(per_role.items())) + " CPU us/request")
     finally:
-        supervisor = next((p for p, v in roles(server.pid).items() if v[0] == "supervisor"), None)
-        if supervisor is not None:
-            os.kill(supervisor, signal.SIGTERM)  # a graceful stop, so that --cpu-prof profiles get written
-        try:
-            server.wait(20)
-        except subprocess.TimeoutExpired:
-            os.killpg(server.pid, signal.SIGKILL)
+        cycle.stop_scratch(server, next((p for p, v in roles(server.pid).items() if v[0] == "supervisor"), None))
         shutil.rmtree(django_dir, ignore_errors=True)
 
 

@@ -22,8 +22,6 @@ import argparse
 import json
 import os
 import shutil
-import signal
-import socket
 import statistics
 import subprocess
 import sys
@@ -32,7 +30,7 @@ import time
 
 BENCH = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, BENCH)
-from harness import procs  # noqa: E402
+from harness import cycle, procs  # noqa: E402
 
 
 def threads(pid):
@@ -57,22 +55,10 @@ def threads(pid):
     return out
 
 
-def snapshot(root, node_server):
-    """{pid: (role, {tid: (name, ns, switches)})} of the server's tree."""
-    out = {}
-    for pid in procs.tree(root):
-        st = procs.stat(pid)
-        kind = procs.kind(pid)
-        if st is None or kind not in ("node", "python"):
-            continue
-        if kind == "python":
-            role = "host"
-        elif node_server:
-            role = "server"
-        else:
-            role = "worker" if procs.kind(st[0]) == "node" else "supervisor"
-        out[pid] = (role, threads(pid))
-    return out
+def snapshot(root):
+    """{pid: (role, {tid: (name, ns, switches)})} of the server's tree (roles as the published
+    benchmark names them: supervisor, worker, host; a lone process: server)."""
+    return {pid: (role, threads(pid)) for pid, role in procs.roles(root, procs.tree(root)).items()}
 
 
 def probe():
@@ -118,10 +104,7 @@ def main():
     if a.probe:
         return probe()
 
-    s = socket.socket()
-    s.bind(("127.0.0.1", 0))
-    port = s.getsockname()[1]
-    s.close()
+    port = cycle.free_port()
     scratch = tempfile.mkdtemp(prefix="wake-cost-")
     env = dict(os.environ, BENCH_DJANGO_DIR=scratch, PACED_MS=str(a.app_ms), PACED_MODE=a.mode)
     pin = f"taskset -c {a.pin} " if a.pin else ""
@@ -131,17 +114,8 @@ def main():
     else:
         cmd = (f"exec {pin}{a.node} {a.root}/bin/yimmo-wsgi --python /usr/bin/python3 --host 127.0.0.1 --port {port} "
                f"--no-proc {a.p} --no-threads {a.t} {a.app}:app")
-    log = open(os.path.join(scratch, "server.log"), "w")
-    server = subprocess.Popen(cmd, shell=True, cwd=os.path.join(a.root, "bench", "apps"), env=env,
-                              stdout=log, stderr=log, start_new_session=True)
+    server = cycle.start_scratch(cmd, port, a.root, env, scratch)
     try:
-        for _ in range(300):
-            try:
-                socket.create_connection(("127.0.0.1", port), 0.2).close()
-                break
-            except OSError:
-                time.sleep(0.1)
-        time.sleep(1.0)
         wrk_pin = ["taskset", "-c", "1" if a.pin == "0" else "0"] if a.pin else []
         url = f"http://127.0.0.1:{port}/"
         subprocess.run(wrk_pin + ["wrk", "-t1", f"-c{a.conns}", "-d1s", url], capture_output=True)  # warm-up
@@ -149,11 +123,11 @@ def main():
         wenv = dict(os.environ, WRK_DELAY_MS=str(a.delay_ms))
         per_role = {}
         for i in range(a.rounds):
-            before = snapshot(server.pid, node_server)
+            before = snapshot(server.pid)
             started = time.time()
             out = subprocess.run(wrk, env=wenv, capture_output=True, text=True).stdout
             elapsed = time.time() - started
-            after = snapshot(server.pid, node_server)
+            after = snapshot(server.pid)
             result = json.loads(out.split("WRKJSON ")[1])
             n = max(1, result["requests"])
             roles = {}
@@ -180,13 +154,8 @@ def main():
             f"{r} {statistics.median(x[0] for x in v):.1f} us ({statistics.median(x[1] for x in v):.2f} switch-ins)"
             for r, v in sorted(per_role.items())) + " per request")
     finally:
-        for pid, (role, _) in snapshot(server.pid, node_server).items():
-            if role in ("supervisor", "server"):
-                os.kill(pid, signal.SIGTERM)
-        try:
-            server.wait(20)
-        except subprocess.TimeoutExpired:
-            os.killpg(server.pid, signal.SIGKILL)
+        main_pids = [pid for pid, (role, _) in snapshot(server.pid).items() if role in ("supervisor", "server")]
+        cycle.stop_scratch(server, main_pids[0] if main_pids else None)
         shutil.rmtree(scratch, ignore_errors=True)
 
 

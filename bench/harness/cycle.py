@@ -26,6 +26,34 @@ def free_port():
         return s.getsockname()[1]
 
 
+def start_scratch(cmd, port, root, env, scratch):
+    """A scratch tool's server (bench/cpu_split.py, bench/wake_cost.py): `cmd` run by the shell
+    from ROOT/bench/apps in its own session, its output in SCRATCH/server.log; returned once
+    `port` accepts connections and one more second has passed (the workers' start)."""
+    log = open(os.path.join(scratch, "server.log"), "w")
+    server = subprocess.Popen(cmd, shell=True, cwd=os.path.join(root, "bench", "apps"), env=env,
+                              stdout=log, stderr=log, start_new_session=True)
+    for _ in range(300):
+        try:
+            socket.create_connection(("127.0.0.1", port), 0.2).close()
+            break
+        except OSError:
+            time.sleep(0.1)
+    time.sleep(1.0)
+    return server
+
+
+def stop_scratch(server, main_pid):
+    """Stops a start_scratch server: SIGTERM to `main_pid` (yimmo's supervisor: a graceful stop,
+    so that --cpu-prof profiles get written), then the whole session after 20 s."""
+    if main_pid is not None:
+        os.kill(main_pid, signal.SIGTERM)
+    try:
+        server.wait(20)
+    except subprocess.TimeoutExpired:
+        os.killpg(server.pid, signal.SIGKILL)
+
+
 def check(port, spec, timeout=5.0, tls=False, close=False):
     """One request; raises unless the status is 200 and the body is the expected one, and,
     with `close`, unless the response ends the connection (Connection: close or HTTP/1.0):
